@@ -1,0 +1,89 @@
+//! Tenants and their settings.
+
+use jiff::{Timestamp, tz::TimeZone};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result, TenantId};
+
+/// A business that bills its customers through nudge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tenant {
+    /// The tenant's id; every key of its data starts with it.
+    pub id: TenantId,
+    /// Display name, used in notices ("Acme Ltd").
+    pub name: String,
+    /// Settings the tenant controls.
+    pub settings: TenantSettings,
+    /// When the tenant was created.
+    pub created_at: Timestamp,
+}
+
+/// What a tenant can configure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantSettings {
+    /// Local hours in which notices may be sent (the rest are quiet hours).
+    pub send_window: SendWindow,
+    /// Configuration handed to the policy plugin as JSON text.
+    pub plugin_config: String,
+    /// The tenant's currency, ISO 4217.
+    pub currency: String,
+}
+
+impl Default for TenantSettings {
+    fn default() -> Self {
+        Self {
+            send_window: SendWindow::default(),
+            plugin_config: "{}".to_string(),
+            currency: "USD".to_string(),
+        }
+    }
+}
+
+/// The local hours `[start, end)` in which a customer may receive notices.
+///
+/// Outside of it are quiet hours: a send that falls there moves to the next
+/// allowed time in the customer's time zone, never earlier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendWindow {
+    /// First allowed local hour, 0 to 23.
+    pub start_hour: u8,
+    /// First local hour no longer allowed, 1 to 24, greater than `start_hour`.
+    pub end_hour: u8,
+}
+
+impl Default for SendWindow {
+    /// 08:00 to 20:00 local time.
+    fn default() -> Self {
+        Self { start_hour: 8, end_hour: 20 }
+    }
+}
+
+impl SendWindow {
+    /// Builds a window, rejecting empty or out-of-range hours.
+    pub fn new(start_hour: u8, end_hour: u8) -> Result<Self> {
+        let reason = if start_hour > 23 {
+            Some("start hour must be 0 to 23")
+        } else if end_hour > 24 || end_hour == 0 {
+            Some("end hour must be 1 to 24")
+        } else if end_hour <= start_hour {
+            Some("end hour must come after start hour on the same day")
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => Err(Error::SendWindow { start: start_hour, end: end_hour, reason }),
+            None => Ok(Self { start_hour, end_hour }),
+        }
+    }
+
+    /// True when `at` falls inside the window in zone `tz`.
+    pub fn allows(&self, at: Timestamp, tz: &TimeZone) -> bool {
+        let hour = at.to_zoned(tz.clone()).hour();
+        (self.start_hour as i8..self.end_hour as i8).contains(&hour)
+    }
+
+    /// The earliest time at or after `at` that falls inside the window in `tz`.
+    pub fn next_allowed(&self, at: Timestamp, tz: &TimeZone) -> Timestamp {
+        crate::time::next_allowed(*self, at, tz)
+    }
+}

@@ -1,0 +1,37 @@
+//! Storage for nudge on sled: typed trees, transactions, a time-ordered
+//! schedule index and an append-only event log.
+//!
+//! Every key starts with the tenant id (the schedule index starts with the
+//! due time, then the tenant), and every value starts with a one-byte format
+//! version, so records can evolve and one tenant's data is one key range.
+//! All writes that belong together happen in one [`Store::transact`] call.
+//!
+//! ```
+//! use nudge_core::{Tenant, TenantId, TenantSettings};
+//! use nudge_store::Store;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = Store::open(dir.path()).unwrap();
+//! let tenant = Tenant {
+//!     id: TenantId::new("acme").unwrap(),
+//!     name: "Acme".into(),
+//!     settings: TenantSettings::default(),
+//!     created_at: jiff::Timestamp::UNIX_EPOCH,
+//! };
+//! store.transact(|tx| tx.put_tenant(&tenant)).unwrap();
+//! assert_eq!(store.tenant(&tenant.id).unwrap().unwrap().name, "Acme");
+//! ```
+
+mod codec;
+mod error;
+mod plugins;
+mod schedule;
+mod store;
+mod tx;
+
+pub use codec::Record;
+pub use error::{Error, Result};
+pub use plugins::PluginRecord;
+pub use schedule::{ScheduleEntry, ScheduleKind};
+pub use store::Store;
+pub use tx::{Tx, TxResult};
