@@ -82,11 +82,7 @@ fn validate(kind: &'static str, value: &str) -> Result<()> {
         None
     };
     match reason {
-        Some(reason) => Err(Error::InvalidId {
-            kind,
-            value: value.chars().take(64).collect(),
-            reason,
-        }),
+        Some(reason) => Err(Error::InvalidId { kind, value: value.chars().take(64).collect(), reason }),
         None => Ok(()),
     }
 }
@@ -102,15 +98,8 @@ pub struct NoticeId(String);
 impl NoticeId {
     /// The notice id for `step` of `invoice` at `tenant`.
     pub fn derive(tenant: &TenantId, invoice: &InvoiceId, step: &str) -> Self {
-        // FNV-1a 64 over the three parts with separators: stable across
-        // platforms and releases, which the outbox file names rely on.
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for part in [tenant.as_str(), "\0", invoice.as_str(), "\0", step] {
-            for byte in part.bytes() {
-                hash ^= u64::from(byte);
-                hash = hash.wrapping_mul(0x0100_0000_01b3);
-            }
-        }
+        // Stable across platforms and releases: outbox file names rely on it.
+        let hash = crate::stable_hash(&[tenant.as_str(), invoice.as_str(), step]);
         Self(format!("n{hash:016x}"))
     }
 

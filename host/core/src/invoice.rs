@@ -74,7 +74,9 @@ impl Invoice {
 
     /// Why no reminder may go out, if none may.
     pub fn blocked_reason(&self) -> Option<&'static str> {
-        if self.status == InvoiceStatus::Paid || (self.status == InvoiceStatus::Open && self.amount_remaining_minor <= 0) {
+        if self.status == InvoiceStatus::Paid
+            || (self.status == InvoiceStatus::Open && self.amount_remaining_minor <= 0)
+        {
             Some("paid")
         } else if self.status == InvoiceStatus::Void {
             Some("void")

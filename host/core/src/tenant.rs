@@ -31,11 +31,7 @@ pub struct TenantSettings {
 
 impl Default for TenantSettings {
     fn default() -> Self {
-        Self {
-            send_window: SendWindow::default(),
-            plugin_config: "{}".to_string(),
-            currency: "USD".to_string(),
-        }
+        Self { send_window: SendWindow::default(), plugin_config: "{}".to_string(), currency: "USD".to_string() }
     }
 }
 

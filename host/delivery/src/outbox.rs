@@ -68,7 +68,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nudge_core::{Channel, NoticeId, TenantId, InvoiceId};
+    use nudge_core::{Channel, InvoiceId, NoticeId, TenantId};
 
     #[test]
     fn a_notice_is_delivered_once() {
@@ -88,7 +88,9 @@ mod tests {
         };
         let Delivery::Written(path) = outbox.deliver(&message).unwrap() else { panic!("first delivery must write") };
         let text = fs::read_to_string(&path).unwrap();
-        assert!(text.contains("Subject: Hi\n") && text.contains("X-Nudge-Step: overdue-1\n") && text.ends_with("\nPay\n"));
+        assert!(
+            text.contains("Subject: Hi\n") && text.contains("X-Nudge-Step: overdue-1\n") && text.ends_with("\nPay\n")
+        );
         assert_eq!(outbox.deliver(&message).unwrap(), Delivery::AlreadyDelivered(path));
     }
 }

@@ -95,7 +95,8 @@ impl TemplateSet {
                 tone,
                 Template { id: format!("builtin/email/{tone}"), subject: subject.into(), body: body.into() },
             );
-            short.insert(tone, Template { id: format!("builtin/sms/{tone}"), subject: String::new(), body: sms.into() });
+            short
+                .insert(tone, Template { id: format!("builtin/sms/{tone}"), subject: String::new(), body: sms.into() });
         }
         Self { email, short }
     }

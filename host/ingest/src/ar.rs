@@ -91,9 +91,12 @@ pub fn read(input: impl Read, tenant: &TenantId) -> Result<ArData, ImportError> 
         };
         let field = |name: &'static str| record.get(index[name]).unwrap_or("");
         let mut row = Row { line, errors: &mut errors };
-        let zone = row.check("countryCode", zone_for_country_code(field("countryCode")).ok_or_else(|| {
-            format!("unknown country code {:?}; expected 391, 406, 770, 818 or 897", field("countryCode"))
-        }));
+        let zone = row.check(
+            "countryCode",
+            zone_for_country_code(field("countryCode")).ok_or_else(|| {
+                format!("unknown country code {:?}; expected 391, 406, 770, 818 or 897", field("countryCode"))
+            }),
+        );
         let customer = row.check("customerID", CustomerId::new(field("customerID")).map_err(|e| e.to_string()));
         let invoice_id = row.check("invoiceNumber", InvoiceId::new(field("invoiceNumber")).map_err(|e| e.to_string()));
         let issued = row.check("InvoiceDate", date(field("InvoiceDate")));
@@ -101,16 +104,32 @@ pub fn read(input: impl Read, tenant: &TenantId) -> Result<ArData, ImportError> 
         let settled = row.check("SettledDate", date(field("SettledDate")));
         let amount = row.check("InvoiceAmount", amount_minor(field("InvoiceAmount")));
         let disputed = row.check("Disputed", yes_no(field("Disputed")));
-        let electronic = row.check("PaperlessBill", match field("PaperlessBill") {
-            "Electronic" => Ok(true),
-            "Paper" => Ok(false),
-            other => Err(format!("expected Paper or Electronic, got {other:?}")),
-        });
-        let days_late = row.check("DaysLate", field("DaysLate").parse::<i32>().map_err(|_| {
-            format!("expected a whole number of days, got {:?}", field("DaysLate"))
-        }));
-        let (Some(zone), Some(customer), Some(invoice_id), Some(issued), Some(due), Some(settled), Some(amount), Some(disputed), Some(electronic), Some(days_late)) =
-            (zone, customer, invoice_id, issued, due, settled, amount, disputed, electronic, days_late)
+        let electronic = row.check(
+            "PaperlessBill",
+            match field("PaperlessBill") {
+                "Electronic" => Ok(true),
+                "Paper" => Ok(false),
+                other => Err(format!("expected Paper or Electronic, got {other:?}")),
+            },
+        );
+        let days_late = row.check(
+            "DaysLate",
+            field("DaysLate")
+                .parse::<i32>()
+                .map_err(|_| format!("expected a whole number of days, got {:?}", field("DaysLate"))),
+        );
+        let (
+            Some(zone),
+            Some(customer),
+            Some(invoice_id),
+            Some(issued),
+            Some(due),
+            Some(settled),
+            Some(amount),
+            Some(disputed),
+            Some(electronic),
+            Some(days_late),
+        ) = (zone, customer, invoice_id, issued, due, settled, amount, disputed, electronic, days_late)
         else {
             continue;
         };
@@ -164,13 +183,15 @@ pub fn read(input: impl Read, tenant: &TenantId) -> Result<ArData, ImportError> 
         .into_iter()
         .map(|(id, (zone, has_phone))| synthetic_customer(tenant, &id, &zone, has_phone))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ImportError::Rows(vec![RowError { line: 0, column: Some("customerID"), message: e.to_string() }]))?;
+        .map_err(|e| {
+            ImportError::Rows(vec![RowError { line: 0, column: Some("customerID"), message: e.to_string() }])
+        })?;
     Ok(ArData { customers, invoices })
 }
 
 fn synthetic_customer(tenant: &TenantId, id: &str, zone: &str, has_phone: bool) -> Result<Customer, nudge_core::Error> {
-    // FNV-1a of the id picks a stable number in the fictional 555-01xx range.
-    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    // A stable hash of the id picks a number in the fictional 555-01xx range.
+    let hash = nudge_core::stable_hash(&[id]);
     Ok(Customer {
         tenant: tenant.clone(),
         id: CustomerId::new(id)?,
@@ -209,7 +230,11 @@ fn date(text: &str) -> Result<Date, String> {
     let (Some(m), Some(d), Some(y), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(bad());
     };
-    let (m, d, y) = (m.parse::<i8>().map_err(|_| bad())?, d.parse::<i8>().map_err(|_| bad())?, y.parse::<i16>().map_err(|_| bad())?);
+    let (m, d, y) = (
+        m.parse::<i8>().map_err(|_| bad())?,
+        d.parse::<i8>().map_err(|_| bad())?,
+        y.parse::<i16>().map_err(|_| bad())?,
+    );
     Date::new(y, m, d).map_err(|e| format!("{text:?} is not a calendar date: {e}"))
 }
 
@@ -217,7 +242,11 @@ fn date(text: &str) -> Result<Date, String> {
 fn amount_minor(text: &str) -> Result<i64, String> {
     let bad = || format!("expected an amount such as 55.94, got {text:?}");
     let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
-    if whole.is_empty() || frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(bad());
     }
     let whole: i64 = whole.parse().map_err(|_| bad())?;

@@ -62,7 +62,7 @@ record!(crate::ScheduleEntry, "schedule entry", 1);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nudge_core::{Payment, PaymentId, InvoiceId, TenantId};
+    use nudge_core::{InvoiceId, Payment, PaymentId, TenantId};
 
     fn payment() -> Payment {
         Payment {

@@ -3,7 +3,9 @@
 use jiff::Timestamp;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
-use nudge_core::{Customer, CustomerId, Event, EventKind, Incident, Invoice, InvoiceId, Notice, Payment, Tenant, TenantId};
+use nudge_core::{
+    Customer, CustomerId, Event, EventKind, Incident, Invoice, InvoiceId, Notice, Payment, Tenant, TenantId,
+};
 
 use crate::{
     Error, PluginRecord, Record, ScheduleEntry,
