@@ -1,0 +1,38 @@
+//! Policy plugins built from source to `wasm32-wasip2` and bundled with the host.
+//!
+//! `build.rs` builds every guest in one nested cargo invocation; this crate
+//! exposes the results. Adding a guest is one line in `build.rs` (package and
+//! constant name) and its constant here.
+
+/// The standard policy component (`plugins/standard`): the default policy
+/// the `nudge` binary embeds.
+pub const STANDARD_POLICY: &[u8] = include_bytes!(env!("NUDGE_BUNDLE_STANDARD_POLICY"));
+
+/// Hostile test guests from `tests/guests/`, as absolute paths to their
+/// components on this machine.
+pub mod test_guests {
+    /// `nudge-guest-trap`: `describe` works, `decide` panics, so the guest traps.
+    pub const TRAP: &str = env!("NUDGE_BUNDLE_TRAP");
+
+    /// `nudge-guest-spin`: `describe` works, `decide` loops forever.
+    pub const SPIN: &str = env!("NUDGE_BUNDLE_SPIN");
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The preamble of a binary component: `\0asm`, then version 0x0d and
+    /// layer 1 (a core module has version 1, layer 0).
+    const COMPONENT_PREAMBLE: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
+
+    #[test]
+    fn every_guest_is_a_component() {
+        assert!(STANDARD_POLICY.starts_with(&COMPONENT_PREAMBLE));
+        for path in [test_guests::TRAP, test_guests::SPIN] {
+            let bytes = std::fs::read(path).unwrap();
+            assert!(bytes.starts_with(&COMPONENT_PREAMBLE), "{path}");
+        }
+    }
+}
