@@ -1,0 +1,61 @@
+//! Why a plugin could not be loaded, or a call failed.
+
+use nudge_core::IncidentKind;
+
+/// A component the host will not run, with the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file is larger than the upload cap.
+    #[error("plugin is {size} bytes, over the cap of {cap} bytes")]
+    TooLarge {
+        /// Size of the upload.
+        size: usize,
+        /// The cap.
+        cap: usize,
+    },
+    /// A core wasm module, not a component.
+    #[error(
+        "this is a core WebAssembly module, not a component; build it for wasm32-wasip2 (or wrap it with `wasm-tools component new`)"
+    )]
+    CoreModule,
+    /// Not WebAssembly at all.
+    #[error("not a WebAssembly component: the file does not start with the wasm magic bytes")]
+    NotWasm,
+    /// Invalid wasm, or a feature the host disables.
+    #[error("component failed validation or compilation: {0}")]
+    Compile(String),
+    /// Imports the host does not offer, or exports of the wrong shape.
+    #[error("component does not match world nudge:policy/policy@0.1.0: {0}")]
+    World(String),
+    /// `describe` failed.
+    #[error("describe() failed: {0}")]
+    Describe(String),
+    /// The engine could not be set up.
+    #[error("engine setup failed: {0}")]
+    Engine(String),
+}
+
+/// A failed `decide` call: what kind of failure, and details for the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {message}", kind.as_str())]
+pub struct CallError {
+    /// The kind of failure, as recorded in incidents.
+    pub kind: IncidentKind,
+    /// What happened, bounded in length.
+    pub message: String,
+}
+
+impl CallError {
+    pub(crate) fn new(kind: IncidentKind, message: impl Into<String>) -> Self {
+        let mut message = message.into();
+        if message.len() > 1024 {
+            let mut cut = 1024;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+            message.push_str("… [truncated]");
+        }
+        Self { kind, message }
+    }
+}

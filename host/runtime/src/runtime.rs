@@ -1,0 +1,135 @@
+//! The engine, linker and epoch ticker shared by every plugin of a host.
+
+use std::{sync::Arc, thread, time::Duration};
+
+use sha2::{Digest, Sha256};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
+    component::{Component, HasSelf, Linker},
+};
+
+use crate::{
+    Limits, LoadError, Plugin,
+    bindings::{Policy, PolicyPre},
+    state::State,
+};
+
+/// How often the epoch advances; deadlines are measured in these ticks.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// One wasmtime engine for untrusted plugins, and the limits of every call.
+#[derive(Clone)]
+pub struct Runtime {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub engine: Engine,
+    pub linker: Linker<State>,
+    pub limits: Limits,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").field("limits", &self.inner.limits).finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// Builds the engine with `limits` and starts its epoch ticker.
+    pub fn new(limits: Limits) -> Result<Self, LoadError> {
+        let engine = Engine::new(&engine_config(&limits)).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        Policy::add_to_linker::<State, HasSelf<State>>(&mut linker, |state| state)
+            .map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        spawn_epoch_ticker(&engine);
+        Ok(Self { inner: Arc::new(Inner { engine, linker, limits }) })
+    }
+
+    /// The limits every call runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// Validates, compiles and type-checks a component, then asks it to describe itself.
+    pub fn load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
+        let cap = self.inner.limits.max_component_bytes;
+        if bytes.len() > cap {
+            return Err(LoadError::TooLarge { size: bytes.len(), cap });
+        }
+        check_header(bytes)?;
+        let component = Component::new(&self.inner.engine, bytes).map_err(|e| LoadError::Compile(format!("{e:#}")))?;
+        let pre = self.inner.linker.instantiate_pre(&component).map_err(|e| LoadError::World(format!("{e:#}")))?;
+        let pre = PolicyPre::new(pre).map_err(|e| LoadError::World(format!("{e:#}")))?;
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        Plugin::new(self.clone(), pre, sha256)
+    }
+}
+
+/// Tells apart components, core modules and non-wasm before compiling.
+fn check_header(bytes: &[u8]) -> Result<(), LoadError> {
+    if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        // Precompiled artefacts (ELF) land here too: the host never loads them.
+        return Err(LoadError::NotWasm);
+    }
+    match &bytes[4..8] {
+        [1, 0, 0, 0] => Err(LoadError::CoreModule),
+        [_, _, 1, 0] => Ok(()),
+        other => Err(LoadError::Compile(format!("unknown wasm version/layer bytes {other:02x?}"))),
+    }
+}
+
+fn engine_config(limits: &Limits) -> Config {
+    let mut config = Config::new();
+    config
+        .consume_fuel(true)
+        .epoch_interruption(true)
+        .max_wasm_stack(limits.wasm_stack_bytes)
+        .cranelift_nan_canonicalization(true)
+        // Threads, GC, function references, exceptions and component-model
+        // async are not even compiled in: those wasmtime features are off.
+        .wasm_gc(false)
+        .wasm_stack_switching(false)
+        .parallel_compilation(false);
+    let n = limits.max_instances.max(1);
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(n)
+        .total_core_instances(n * 8)
+        .total_memories(n * 2)
+        .total_tables(n * 8)
+        .total_stacks(n)
+        .max_memory_size(limits.memory_bytes)
+        .table_elements(limits.table_elements);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    config
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is dropped.
+fn spawn_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    let spawned = thread::Builder::new().name("nudge-epoch".into()).spawn(move || {
+        while let Some(engine) = weak.upgrade() {
+            engine.increment_epoch();
+            drop(engine);
+            thread::sleep(EPOCH_TICK);
+        }
+    });
+    if let Err(err) = spawned {
+        // Without a ticker deadlines never fire; fuel still bounds every call.
+        tracing::error!(%err, "could not start the epoch ticker thread");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_told_apart() {
+        assert!(matches!(check_header(b"hello world"), Err(LoadError::NotWasm)));
+        assert!(matches!(check_header(b"\0asm\x01\0\0\0"), Err(LoadError::CoreModule)));
+        assert!(check_header(b"\0asm\x0d\0\x01\0").is_ok());
+        assert!(matches!(check_header(b"\x7fELF\x02\x01\x01\0"), Err(LoadError::NotWasm)));
+    }
+}

@@ -1,0 +1,163 @@
+//! The per-call store state: virtualised WASI, the meter and the plugin log.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rand::{SeedableRng, rngs::StdRng};
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{
+    HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView, p2::pipe::MemoryOutputPipe,
+};
+
+use crate::{
+    Limits,
+    bindings::{Level, nudge},
+    limits::Meter,
+};
+
+/// Everything one plugin call may touch.
+pub(crate) struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub meter: Meter,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+    log: BoundedLog,
+}
+
+impl State {
+    /// A sandbox with no files, network, environment or arguments; clocks
+    /// fixed at `now`; randomness seeded from `seed`; output captured.
+    pub fn new(limits: &Limits, now: Timestamp, seed: u64) -> Self {
+        let stdout = MemoryOutputPipe::new(limits.log_bytes);
+        let stderr = MemoryOutputPipe::new(limits.log_bytes);
+        let wasi = WasiCtxBuilder::new()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .wall_clock(FixedClock(now))
+            .monotonic_clock(FixedClock(now))
+            .secure_random(StdRng::seed_from_u64(seed))
+            .insecure_random(StdRng::seed_from_u64(seed.rotate_left(17)))
+            .insecure_random_seed(u128::from(seed))
+            .max_random_size(64 << 10)
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        Self {
+            wasi,
+            table: ResourceTable::new(),
+            meter: Meter::new(limits),
+            stdout,
+            stderr,
+            log: BoundedLog::new(limits.log_bytes),
+        }
+    }
+
+    /// The plugin's log lines, stdout and stderr of this call, bounded.
+    pub fn take_log(&mut self) -> Vec<String> {
+        let mut lines = std::mem::take(&mut self.log.lines);
+        if self.log.truncated {
+            lines.push("[log truncated]".to_string());
+        }
+        for (name, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            let bytes = pipe.contents();
+            if !bytes.is_empty() {
+                let text = String::from_utf8_lossy(&bytes);
+                let marker = if bytes.len() >= self.log.cap { " [truncated]" } else { "" };
+                lines.push(format!("{name}: {}{marker}", text.trim_end()));
+            }
+        }
+        lines
+    }
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl nudge::policy::types::Host for State {}
+
+impl nudge::policy::host::Host for State {
+    fn log(&mut self, level: Level, message: String) {
+        let level = match level {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        };
+        self.log.push(format!("{level}: {message}"));
+    }
+}
+
+/// Log lines kept up to a byte budget; the rest is counted, not stored.
+struct BoundedLog {
+    cap: usize,
+    used: usize,
+    lines: Vec<String>,
+    truncated: bool,
+}
+
+impl BoundedLog {
+    fn new(cap: usize) -> Self {
+        Self { cap, used: 0, lines: Vec::new(), truncated: false }
+    }
+
+    fn push(&mut self, mut line: String) {
+        let room = self.cap.saturating_sub(self.used);
+        if line.len() > room {
+            self.truncated = true;
+            let mut cut = room;
+            while !line.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            line.truncate(cut);
+        }
+        if !line.is_empty() {
+            self.used += line.len();
+            self.lines.push(line);
+        }
+    }
+}
+
+/// A clock that always reads the decision's `now`: plugins cannot observe
+/// real time, so the same inputs always give the same decision.
+struct FixedClock(Timestamp);
+
+impl HostWallClock for FixedClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+
+    fn now(&self) -> Duration {
+        Duration::from_secs(u64::try_from(self.0.as_second()).unwrap_or(0))
+    }
+}
+
+impl HostMonotonicClock for FixedClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.0.as_second()).unwrap_or(0).saturating_mul(1_000_000_000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_keeps_to_its_budget_and_says_so() {
+        let mut log = BoundedLog::new(10);
+        log.push("123456".into());
+        log.push("abcdefgh".into());
+        log.push("zzz".into());
+        assert_eq!(log.lines, vec!["123456".to_string(), "abcd".to_string()]);
+        assert!(log.truncated);
+    }
+}

@@ -1,0 +1,239 @@
+//! Evaluating an invoice: build the context, decide, apply guardrails, schedule.
+
+use jiff::{Timestamp, tz::TimeZone};
+use nudge_core::{
+    Action, Customer, DecisionContext, EventKind, Invoice, InvoiceId, Notice, NoticeId, NoticeState, Tenant, TenantId,
+    stable_hash, time,
+};
+use nudge_store::{ScheduleEntry, ScheduleKind, Tx, TxResult};
+
+use crate::{Error, Result, Scheduler, policy::Decided};
+
+/// Most notices one invoice can get, whatever its policy decides.
+pub const MAX_NOTICES_PER_INVOICE: usize = 12;
+
+impl Scheduler {
+    /// Asks the policy what to do next for an invoice and acts on the answer.
+    ///
+    /// `entry` is the schedule entry that triggered this evaluation, if any;
+    /// it is removed in the same transaction that records the outcome.
+    pub(crate) fn evaluate(
+        &self,
+        tenant_id: &TenantId,
+        invoice_id: &InvoiceId,
+        now: Timestamp,
+        entry: Option<&ScheduleEntry>,
+    ) -> Result<()> {
+        let invoice = self.store.invoice(tenant_id, invoice_id)?;
+        let Some(invoice) = invoice.filter(|i| i.is_collectible() && i.closed_reason.is_none()) else {
+            // Paid, void, disputed or closed since: nothing to decide.
+            self.store.transact(|tx| finish(tx, entry, tenant_id, invoice_id))?;
+            return Ok(());
+        };
+        let tenant = self.store.tenant(tenant_id)?.ok_or_else(|| Error::UnknownTenant(tenant_id.clone()))?;
+        let customer = self.store.customer(tenant_id, &invoice.customer)?.ok_or_else(|| Error::UnknownCustomer {
+            invoice: invoice.id.clone(),
+            customer: invoice.customer.to_string(),
+        })?;
+        let tz = time::zone(&customer.time_zone)?;
+        let ctx = self.context(&tenant, &customer, &tz, invoice, now)?;
+        let decided = self.decide(&tenant, &ctx)?;
+        self.apply(&tenant, &tz, &ctx, decided, entry)
+    }
+
+    fn context(
+        &self,
+        tenant: &Tenant,
+        customer: &Customer,
+        tz: &TimeZone,
+        invoice: Invoice,
+        now: Timestamp,
+    ) -> Result<DecisionContext> {
+        let mut notices = self.store.notices_for_invoice(&tenant.id, &invoice.id)?;
+        notices.sort_by_key(|n| (n.send_at, n.created_at));
+        let experiments = match self.active_plugin(&tenant.id)? {
+            Some((_, plugin)) => plugin
+                .info()
+                .experiments
+                .iter()
+                .filter(|(_, arms)| !arms.is_empty())
+                .map(|(name, arms)| {
+                    let pick = stable_hash(&[tenant.id.as_str(), name, customer.id.as_str()]) % arms.len() as u64;
+                    (name.clone(), arms[pick as usize].clone())
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let seed = stable_hash(&[tenant.id.as_str(), invoice.id.as_str(), &now.as_second().to_string()]);
+        Ok(DecisionContext {
+            now,
+            utc_offset_minutes: tz.to_offset(now).seconds() / 60,
+            invoice,
+            customer: customer.clone(),
+            notices,
+            experiments,
+            seed,
+            config: tenant.settings.plugin_config.clone(),
+            currency: tenant.settings.currency.clone(),
+        })
+    }
+
+    /// Applies a decision in one transaction, under the host's guardrails.
+    fn apply(
+        &self,
+        tenant: &Tenant,
+        tz: &TimeZone,
+        ctx: &DecisionContext,
+        decided: Decided,
+        entry: Option<&ScheduleEntry>,
+    ) -> Result<()> {
+        let invoice_id = &ctx.invoice.id;
+        let now = ctx.now;
+        let Decided { decision, plugin_version, fallback } = decided;
+        self.store.transact(|tx| {
+            // Re-read inside the transaction: a payment may have landed since.
+            let Some(mut invoice) = tx.invoice(&tenant.id, invoice_id)? else {
+                return finish(tx, entry, &tenant.id, invoice_id);
+            };
+            if !invoice.is_collectible() || invoice.closed_reason.is_some() {
+                return finish(tx, entry, &tenant.id, invoice_id);
+            }
+            if let Some(entry) = entry {
+                tx.unschedule(entry)?;
+            }
+            unschedule_evaluation(tx, &mut invoice)?;
+            tx.append_event(
+                &tenant.id,
+                now,
+                EventKind::Decided {
+                    invoice: invoice_id.clone(),
+                    segment: decision.segment.clone(),
+                    action: decision.action.as_str().to_string(),
+                    plugin_version: if fallback { None } else { plugin_version },
+                    fallback,
+                },
+            )?;
+            match &decision.action {
+                Action::Notify(n) => {
+                    let id = NoticeId::derive(&tenant.id, invoice_id, &n.step);
+                    // One notice per invoice per step, and a bounded number
+                    // per invoice, whatever the policy says.
+                    let refusal = if tx.notice(&tenant.id, invoice_id, &n.step)?.is_some() {
+                        Some("duplicate-step")
+                    } else if ctx.notices.len() >= MAX_NOTICES_PER_INVOICE {
+                        Some("notice-limit")
+                    } else {
+                        None
+                    };
+                    if let Some(reason) = refusal {
+                        tx.append_event(
+                            &tenant.id,
+                            now,
+                            EventKind::NoticeSuppressed {
+                                notice: Some(id),
+                                invoice: invoice_id.clone(),
+                                step: n.step.clone(),
+                                reason: reason.into(),
+                            },
+                        )?;
+                    } else {
+                        let earliest = n.send_at.max(now);
+                        let send_at = tenant.settings.send_window.next_allowed(earliest, tz);
+                        let notice = Notice {
+                            id: id.clone(),
+                            tenant: tenant.id.clone(),
+                            invoice: invoice_id.clone(),
+                            customer: invoice.customer.clone(),
+                            step: n.step.clone(),
+                            segment: decision.segment.clone(),
+                            channel: n.channel,
+                            fallbacks: n.fallbacks.clone(),
+                            tone: n.tone,
+                            template: n.template.clone(),
+                            fields: n.fields.clone(),
+                            requested_at: n.send_at,
+                            send_at,
+                            state: NoticeState::Scheduled,
+                            plugin_version: if fallback { None } else { plugin_version },
+                            experiment_arms: ctx.experiments.clone(),
+                            created_at: now,
+                        };
+                        tx.put_notice(&notice)?;
+                        tx.schedule(&ScheduleEntry {
+                            due: send_at,
+                            tenant: tenant.id.clone(),
+                            invoice: invoice_id.clone(),
+                            kind: ScheduleKind::Send { step: n.step.clone() },
+                        })?;
+                        tx.append_event(
+                            &tenant.id,
+                            now,
+                            EventKind::NoticeScheduled {
+                                notice: id,
+                                invoice: invoice_id.clone(),
+                                step: n.step.clone(),
+                                send_at,
+                                moved_from: (send_at != earliest).then_some(earliest),
+                            },
+                        )?;
+                    }
+                }
+                Action::Wait { until } => {
+                    tx.schedule(&ScheduleEntry {
+                        due: *until,
+                        tenant: tenant.id.clone(),
+                        invoice: invoice_id.clone(),
+                        kind: ScheduleKind::Evaluate,
+                    })?;
+                    invoice.next_evaluation = Some(*until);
+                }
+                Action::Stop { reason } => {
+                    invoice.closed_reason = Some(format!("stopped: {reason}"));
+                    tx.append_event(
+                        &tenant.id,
+                        now,
+                        EventKind::Stopped { invoice: invoice_id.clone(), reason: reason.clone() },
+                    )?;
+                }
+                Action::Escalate { reason } => {
+                    invoice.closed_reason = Some(format!("escalated: {reason}"));
+                    tx.append_event(
+                        &tenant.id,
+                        now,
+                        EventKind::Escalated { invoice: invoice_id.clone(), reason: reason.clone() },
+                    )?;
+                }
+            }
+            tx.put_invoice(&invoice)
+        })?;
+        Ok(())
+    }
+}
+
+/// Drops the triggering entry and any pending evaluation of an invoice that
+/// needs no decision any more.
+fn finish(tx: &mut Tx<'_>, entry: Option<&ScheduleEntry>, tenant: &TenantId, invoice_id: &InvoiceId) -> TxResult<()> {
+    if let Some(entry) = entry {
+        tx.unschedule(entry)?;
+    }
+    if let Some(mut invoice) = tx.invoice(tenant, invoice_id)?
+        && invoice.next_evaluation.is_some()
+    {
+        unschedule_evaluation(tx, &mut invoice)?;
+        tx.put_invoice(&invoice)?;
+    }
+    Ok(())
+}
+
+/// Removes the invoice's pending evaluation from the schedule, if it has one.
+pub(crate) fn unschedule_evaluation(tx: &mut Tx<'_>, invoice: &mut Invoice) -> TxResult<()> {
+    if let Some(due) = invoice.next_evaluation.take() {
+        tx.unschedule(&ScheduleEntry {
+            due,
+            tenant: invoice.tenant.clone(),
+            invoice: invoice.id.clone(),
+            kind: ScheduleKind::Evaluate,
+        })?;
+    }
+    Ok(())
+}

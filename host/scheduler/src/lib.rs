@@ -1,0 +1,27 @@
+//! The loop of nudge: evaluate an invoice, apply guardrails, schedule a
+//! notice, and send it when it comes due.
+//!
+//! A [`Scheduler`] ties the store, the plugin runtime and delivery
+//! together. Time is always passed in (`now`), so the same code serves the
+//! live service and a replay of past data on a virtual clock ([`replay`]).
+//!
+//! Every state change is one store transaction, and every send is keyed by
+//! its notice id: a crash at any point loses nothing, and a retried send
+//! finds its message already delivered.
+
+mod breaker;
+mod default_policy;
+mod error;
+mod evaluate;
+mod policy;
+mod records;
+pub mod replay;
+pub mod report;
+mod scheduler;
+mod send;
+
+pub use default_policy::default_decision;
+pub use error::{Error, Result};
+pub use evaluate::MAX_NOTICES_PER_INVOICE;
+pub use report::Summary;
+pub use scheduler::{Scheduler, SchedulerConfig};

@@ -1,0 +1,111 @@
+//! Customers, invoices and payments arriving from tenants.
+
+use jiff::Timestamp;
+use nudge_core::{Customer, EventKind, Invoice, InvoiceStatus, Payment, time};
+use nudge_store::Error as StoreError;
+
+use crate::{Error, Result, Scheduler, evaluate::unschedule_evaluation};
+
+impl Scheduler {
+    /// Creates or updates a customer; the host's running stats are kept.
+    pub fn upsert_customer(&self, customer: &Customer, at: Timestamp) -> Result<()> {
+        time::zone(&customer.time_zone)?;
+        if self.store.tenant(&customer.tenant)?.is_none() {
+            return Err(Error::UnknownTenant(customer.tenant.clone()));
+        }
+        self.store.transact(|tx| {
+            let mut next = customer.clone();
+            if let Some(existing) = tx.customer(&customer.tenant, &customer.id)? {
+                next.stats = existing.stats;
+            }
+            tx.put_customer(&next)?;
+            tx.append_event(&customer.tenant, at, EventKind::CustomerUpserted { customer: customer.id.clone() })?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Creates or updates an invoice, then asks the policy about it.
+    pub fn upsert_invoice(&self, invoice: &Invoice, at: Timestamp) -> Result<()> {
+        self.put_invoice(invoice, at)?;
+        self.evaluate(&invoice.tenant, &invoice.id, at, None)
+    }
+
+    /// Creates or updates an invoice without asking the policy (history imports).
+    pub fn put_invoice(&self, invoice: &Invoice, at: Timestamp) -> Result<()> {
+        if self.store.customer(&invoice.tenant, &invoice.customer)?.is_none() {
+            return Err(Error::UnknownCustomer { invoice: invoice.id.clone(), customer: invoice.customer.to_string() });
+        }
+        self.store.transact(|tx| {
+            let mut next = invoice.clone();
+            if let Some(existing) = tx.invoice(&invoice.tenant, &invoice.id)? {
+                // Host-managed fields survive a tenant's update.
+                next.paid_at = existing.paid_at;
+                next.next_evaluation = existing.next_evaluation;
+                next.closed_reason = existing.closed_reason;
+                if existing.status == InvoiceStatus::Paid {
+                    next.status = InvoiceStatus::Paid;
+                    next.amount_remaining_minor = existing.amount_remaining_minor;
+                }
+            }
+            tx.put_invoice(&next)?;
+            tx.append_event(&invoice.tenant, at, EventKind::InvoiceUpserted { invoice: invoice.id.clone() })?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Records a payment. A payment id seen before changes nothing (returns false).
+    ///
+    /// A payment that settles the invoice cancels its pending evaluation;
+    /// any notice still scheduled is suppressed when its send time comes,
+    /// because sending re-verifies the invoice.
+    pub fn record_payment(&self, payment: &Payment) -> Result<bool> {
+        let invoice = self
+            .store
+            .invoice(&payment.tenant, &payment.invoice)?
+            .ok_or_else(|| Error::UnknownInvoice(payment.invoice.clone()))?;
+        let customer = self.store.customer(&payment.tenant, &invoice.customer)?.ok_or_else(|| {
+            Error::UnknownCustomer { invoice: invoice.id.clone(), customer: invoice.customer.to_string() }
+        })?;
+        let tz = time::zone(&customer.time_zone)?;
+        let paid_on = time::local_date(payment.received_at, &tz);
+        let recorded = self.store.transact(|tx| {
+            if !tx.put_payment(payment)? {
+                return Ok(false);
+            }
+            let Some(mut invoice) = tx.invoice(&payment.tenant, &payment.invoice)? else {
+                return tx.fail(StoreError::NotFound { kind: "invoice", id: payment.invoice.to_string() });
+            };
+            let was_open = invoice.status == InvoiceStatus::Open;
+            invoice.amount_remaining_minor = (invoice.amount_remaining_minor - payment.amount_minor).max(0);
+            let settled = was_open && invoice.amount_remaining_minor == 0;
+            if settled {
+                invoice.status = InvoiceStatus::Paid;
+                invoice.paid_at = Some(payment.received_at);
+                unschedule_evaluation(tx, &mut invoice)?;
+            }
+            if let Some(mut customer) = tx.customer(&payment.tenant, &invoice.customer)? {
+                customer.stats.lifetime_paid_minor += payment.amount_minor;
+                if settled {
+                    let days_late = (paid_on - invoice.due_on).get_days();
+                    if days_late > 0 {
+                        customer.stats.paid_late += 1;
+                        customer.stats.total_days_late += days_late.unsigned_abs();
+                    } else {
+                        customer.stats.paid_on_time += 1;
+                    }
+                }
+                tx.put_customer(&customer)?;
+            }
+            tx.put_invoice(&invoice)?;
+            tx.append_event(
+                &payment.tenant,
+                payment.received_at,
+                EventKind::PaymentRecorded { invoice: invoice.id.clone(), amount_minor: payment.amount_minor, settled },
+            )?;
+            Ok(true)
+        })?;
+        Ok(recorded)
+    }
+}

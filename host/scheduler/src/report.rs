@@ -1,0 +1,138 @@
+//! The summary of what nudge did for a tenant, read back from the store.
+//!
+//! The safety figures (`sent_after_payment`, `sent_in_quiet_hours`,
+//! `duplicate_step_notices`) are computed from the event log, independently
+//! of the code paths that are meant to prevent them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::SignedDuration;
+use nudge_core::{EventKind, InvoiceId, NoticeState, TenantId, time};
+use serde::Serialize;
+
+use crate::{Result, Scheduler};
+
+/// What happened, in numbers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Invoices held for the tenant.
+    pub invoices: usize,
+    /// Customers held for the tenant.
+    pub customers: usize,
+    /// Notices handed to a channel.
+    pub notices_sent: usize,
+    /// Sent notices by step.
+    pub notices_by_step: BTreeMap<String, usize>,
+    /// Sent notices by channel actually used.
+    pub notices_by_channel: BTreeMap<String, usize>,
+    /// Sent notices by tone.
+    pub notices_by_tone: BTreeMap<String, usize>,
+    /// Sent notices by segment.
+    pub notices_by_segment: BTreeMap<String, usize>,
+    /// Notices not sent because the invoice was paid by their send time.
+    pub suppressed_by_payment: usize,
+    /// Notices not sent for other reasons, by reason.
+    pub suppressed_other: BTreeMap<String, usize>,
+    /// Notices whose send time was moved out of the customer's quiet hours.
+    pub moved_out_of_quiet_hours: usize,
+    /// Notices sent at or after their invoice's payment (must be 0).
+    pub sent_after_payment: usize,
+    /// Notices sent inside the customer's quiet hours (must be 0).
+    pub sent_in_quiet_hours: usize,
+    /// Extra notices for an (invoice, step) pair already sent (must be 0).
+    pub duplicate_step_notices: usize,
+    /// Share of sent notices whose invoice was paid within 7 days after them.
+    pub paid_within_7d_of_notice_rate: f64,
+    /// Invoices paid.
+    pub invoices_paid: usize,
+    /// Invoices handed to support.
+    pub escalated: usize,
+    /// Invoices disputed (no reminders go out for them).
+    pub disputed: usize,
+    /// Plugin failures that fell back to the default policy.
+    pub incidents: usize,
+    /// Incidents by kind.
+    pub incidents_by_kind: BTreeMap<String, usize>,
+    /// Decisions taken (plugin or default policy).
+    pub decisions: usize,
+    /// Where the outbox is.
+    pub outbox: String,
+}
+
+impl Scheduler {
+    /// Summarises everything held for `tenant`.
+    pub fn summary(&self, tenant: &TenantId) -> Result<Summary> {
+        let store = &self.store;
+        let tenant_rec = store.tenant(tenant)?.ok_or_else(|| crate::Error::UnknownTenant(tenant.clone()))?;
+        let window = tenant_rec.settings.send_window;
+        let invoices: HashMap<InvoiceId, _> = store.invoices(tenant)?.into_iter().map(|i| (i.id.clone(), i)).collect();
+        let customers: HashMap<_, _> = store.customers(tenant)?.into_iter().map(|c| (c.id.clone(), c)).collect();
+        let mut s = Summary {
+            invoices: invoices.len(),
+            customers: customers.len(),
+            outbox: self.outbox.dir().display().to_string(),
+            ..Summary::default()
+        };
+        let mut zones = HashMap::new();
+        let mut sent_per_step: HashMap<(InvoiceId, String), usize> = HashMap::new();
+        let mut paid_within_7d = 0usize;
+        for event in store.events(tenant)? {
+            match event.kind {
+                EventKind::NoticeSent { invoice, step, .. } => {
+                    let Some(inv) = invoices.get(&invoice) else { continue };
+                    if inv.paid_at.is_some_and(|paid| paid <= event.at) {
+                        s.sent_after_payment += 1;
+                    }
+                    if inv
+                        .paid_at
+                        .is_some_and(|paid| paid > event.at && paid <= event.at + SignedDuration::from_hours(24 * 7))
+                    {
+                        paid_within_7d += 1;
+                    }
+                    if let Some(customer) = customers.get(&inv.customer) {
+                        let tz = zones
+                            .entry(customer.time_zone.clone())
+                            .or_insert_with(|| time::zone(&customer.time_zone).ok());
+                        if tz.as_ref().is_none_or(|tz| !window.allows(event.at, tz)) {
+                            s.sent_in_quiet_hours += 1;
+                        }
+                    }
+                    *sent_per_step.entry((invoice, step)).or_default() += 1;
+                }
+                EventKind::NoticeScheduled { moved_from: Some(_), .. } => s.moved_out_of_quiet_hours += 1,
+                EventKind::Decided { .. } => s.decisions += 1,
+                EventKind::Escalated { .. } => s.escalated += 1,
+                _ => {}
+            }
+        }
+        s.duplicate_step_notices = sent_per_step.values().map(|n| n.saturating_sub(1)).sum();
+        for notice in store.notices(tenant)? {
+            match &notice.state {
+                NoticeState::Sent { channel, .. } => {
+                    s.notices_sent += 1;
+                    *s.notices_by_step.entry(notice.step.clone()).or_default() += 1;
+                    *s.notices_by_channel.entry(channel.to_string()).or_default() += 1;
+                    *s.notices_by_tone.entry(notice.tone.to_string()).or_default() += 1;
+                    *s.notices_by_segment.entry(notice.segment.clone()).or_default() += 1;
+                }
+                NoticeState::Suppressed { reason, .. } if reason == "paid" => s.suppressed_by_payment += 1,
+                NoticeState::Suppressed { reason, .. } => *s.suppressed_other.entry(reason.clone()).or_default() += 1,
+                _ => {}
+            }
+        }
+        s.paid_within_7d_of_notice_rate =
+            if s.notices_sent == 0 { 0.0 } else { round3(paid_within_7d as f64 / s.notices_sent as f64) };
+        s.invoices_paid = invoices.values().filter(|i| i.paid_at.is_some()).count();
+        s.disputed = invoices.values().filter(|i| i.disputed).count();
+        let incidents = store.incidents(tenant)?;
+        s.incidents = incidents.len();
+        for incident in incidents {
+            *s.incidents_by_kind.entry(incident.kind.as_str().to_string()).or_default() += 1;
+        }
+        Ok(s)
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}

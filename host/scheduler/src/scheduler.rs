@@ -1,0 +1,166 @@
+//! The scheduler: owns the store, the runtime and delivery, and runs what is due.
+
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{Mutex, MutexGuard},
+};
+
+use jiff::Timestamp;
+use nudge_core::{Tenant, TenantId};
+use nudge_delivery::{Outbox, TemplateSet};
+use nudge_runtime::{Plugin, Runtime};
+use nudge_store::{PluginRecord, ScheduleKind, Store};
+
+use crate::{Result, breaker::Breaker};
+
+/// How the scheduler is set up.
+#[derive(Debug, Clone)]
+pub struct SchedulerConfig {
+    /// Where the outbox writes one file per notice.
+    pub outbox_dir: PathBuf,
+    /// Calls in the circuit breaker's window, per plugin version.
+    pub breaker_window: usize,
+    /// Failures within the window that switch a plugin version off.
+    pub breaker_threshold: usize,
+}
+
+impl SchedulerConfig {
+    /// Defaults with the outbox in `outbox_dir`: the breaker trips at 10
+    /// failures among a version's last 20 calls.
+    pub fn new(outbox_dir: impl Into<PathBuf>) -> Self {
+        Self { outbox_dir: outbox_dir.into(), breaker_window: 20, breaker_threshold: 10 }
+    }
+}
+
+/// Evaluates invoices, schedules notices and sends them when due.
+pub struct Scheduler {
+    pub(crate) store: Store,
+    pub(crate) runtime: Runtime,
+    pub(crate) outbox: Outbox,
+    pub(crate) templates: TemplateSet,
+    /// The loaded active plugin of each tenant: `None` when it has none.
+    plugins: Mutex<HashMap<TenantId, Option<(u32, Plugin)>>>,
+    pub(crate) breaker: Mutex<Breaker>,
+}
+
+impl std::fmt::Debug for Scheduler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scheduler").field("outbox", &self.outbox).finish_non_exhaustive()
+    }
+}
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it:
+/// both guarded maps stay consistent between statements.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Scheduler {
+    /// A scheduler over `store`, running plugins on `runtime`.
+    pub fn new(store: Store, runtime: Runtime, config: SchedulerConfig) -> Self {
+        Self {
+            store,
+            runtime,
+            outbox: Outbox::new(config.outbox_dir),
+            templates: TemplateSet::builtin(),
+            plugins: Mutex::new(HashMap::new()),
+            breaker: Mutex::new(Breaker::new(config.breaker_window, config.breaker_threshold)),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The outbox.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// Creates or updates a tenant.
+    pub fn put_tenant(&self, tenant: &Tenant) -> Result<()> {
+        self.store.transact(|tx| tx.put_tenant(tenant))?;
+        Ok(())
+    }
+
+    /// Validates a plugin, stores it as the tenant's next version and activates it.
+    pub fn install_plugin(&self, tenant: &TenantId, bytes: &[u8], at: Timestamp) -> Result<PluginRecord> {
+        if self.store.tenant(tenant)?.is_none() {
+            return Err(crate::Error::UnknownTenant(tenant.clone()));
+        }
+        let plugin = self.runtime.load(bytes)?;
+        let draft = PluginRecord {
+            tenant: tenant.clone(),
+            version: 0,
+            sha256: plugin.sha256().to_string(),
+            size: bytes.len() as u64,
+            name: plugin.info().name.clone(),
+            declared_version: plugin.info().version.clone(),
+            uploaded_at: at,
+            disabled_reason: None,
+        };
+        let record = self.store.transact(|tx| {
+            let record = tx.add_plugin(draft.clone(), bytes)?;
+            tx.activate_plugin(tenant, record.version, at)?;
+            Ok(record)
+        })?;
+        lock(&self.plugins).insert(tenant.clone(), Some((record.version, plugin)));
+        Ok(record)
+    }
+
+    /// The tenant's active plugin, loaded once and cached.
+    pub(crate) fn active_plugin(&self, tenant: &TenantId) -> Result<Option<(u32, Plugin)>> {
+        if let Some(cached) = lock(&self.plugins).get(tenant) {
+            return Ok(cached.clone());
+        }
+        let loaded = match self.store.active_plugin_version(tenant)? {
+            Some(version) => match self.store.plugin_bytes(tenant, version)? {
+                Some(bytes) => Some((version, self.runtime.load(&bytes)?)),
+                None => None,
+            },
+            None => None,
+        };
+        lock(&self.plugins).insert(tenant.clone(), loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Forgets the cached plugin of a tenant (after a change of version).
+    pub(crate) fn forget_plugin(&self, tenant: &TenantId) {
+        lock(&self.plugins).remove(tenant);
+    }
+
+    /// Runs everything due up to `until` on a virtual clock: each entry runs
+    /// at its own due time, as it would have live. Returns how many ran.
+    pub fn advance_to(&self, until: Timestamp) -> Result<usize> {
+        let mut ran = 0;
+        while let Some(due) = self.next_due()?.filter(|due| *due <= until) {
+            ran += self.run_due(due)?;
+        }
+        Ok(ran)
+    }
+
+    /// When the next schedule entry is due, if any.
+    pub fn next_due(&self) -> Result<Option<Timestamp>> {
+        Ok(self.store.next_due()?.map(|e| e.due))
+    }
+
+    /// Runs every schedule entry due at or before `now`, as of `now`; returns how many ran.
+    pub fn run_due(&self, now: Timestamp) -> Result<usize> {
+        let mut ran = 0;
+        loop {
+            let batch = self.store.due_entries(now, 256)?;
+            if batch.is_empty() {
+                return Ok(ran);
+            }
+            for entry in batch {
+                match &entry.kind {
+                    ScheduleKind::Evaluate => self.evaluate(&entry.tenant, &entry.invoice, now, Some(&entry))?,
+                    ScheduleKind::Send { step } => self.send(&entry, step, now)?,
+                }
+                ran += 1;
+            }
+        }
+    }
+}
