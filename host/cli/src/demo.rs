@@ -1,0 +1,220 @@
+//! `nudge demo`: the main job on real data, on a virtual clock.
+//!
+//! Creates a tenant, installs the bundled standard policy (or `--plugin`),
+//! imports the accounts-receivable history and replays 2012-01-01 to
+//! 2014-01-31: each invoice is issued at 09:00 local time on its invoice
+//! date, and its full payment arrives at 00:00 local time on its real
+//! settlement date (or one minute after issue, if settled the same day).
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::ExitCode,
+    time::Instant,
+};
+
+use anyhow::{Context, Result, bail};
+use jiff::{SignedDuration, Timestamp};
+use nudge_core::{Payment, PaymentId, Tenant, TenantId, TenantSettings, time};
+use nudge_ingest::ar;
+use nudge_runtime::{Limits, Runtime};
+use nudge_scheduler::{
+    Scheduler, SchedulerConfig, Summary,
+    replay::{self, FeedItem},
+};
+use nudge_store::Store;
+use serde::Serialize;
+
+/// The real example data, embedded so the demo runs from anywhere.
+const EXAMPLE_CSV: &[u8] = include_bytes!("../../../examples/data/accounts-receivable.csv");
+/// Marks a data directory as the demo's own, so a rerun may wipe it.
+const MARKER: &str = ".nudge-demo";
+/// The demo tenant.
+pub const TENANT: &str = "acme";
+
+/// Options of `nudge demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
+    /// Data directory for the store and the outbox; each run starts it afresh.
+    #[arg(long, default_value = "nudge-demo-data")]
+    pub data_dir: PathBuf,
+    /// Accounts-receivable CSV to replay instead of the bundled example data.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Policy component to use instead of the bundled standard policy.
+    #[arg(long)]
+    pub plugin: Option<PathBuf>,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What the demo prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    /// The summary of the replay.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// The policy plugin that decided: name, version, sha256.
+    pub plugin: String,
+    /// First day of the replay.
+    pub replay_from: String,
+    /// Last day of the replay.
+    pub replay_until: String,
+    /// Wall time of import and replay, in milliseconds.
+    pub elapsed_ms: u128,
+}
+
+/// Runs the demo and returns its report.
+pub fn run(options: &Options) -> Result<DemoReport> {
+    let started = Instant::now();
+    prepare(&options.data_dir)?;
+    let store = Store::open(options.data_dir.join("store")).context("opening the demo store")?;
+    let runtime = Runtime::new(Limits::default())?;
+    let scheduler = Scheduler::new(store, runtime, SchedulerConfig::new(options.data_dir.join("outbox")));
+    let from: Timestamp = "2012-01-01T00:00:00Z".parse()?;
+    let until: Timestamp = "2014-01-31T23:59:59Z".parse()?;
+
+    let tenant = Tenant {
+        id: TenantId::new(TENANT)?,
+        name: "Acme Supplies".into(),
+        settings: TenantSettings::default(),
+        created_at: from,
+    };
+    scheduler.put_tenant(&tenant)?;
+    let bytes = match &options.plugin {
+        Some(path) => fs::read(path).with_context(|| format!("reading plugin {}", path.display()))?,
+        None => nudge_bundle::STANDARD_POLICY.to_vec(),
+    };
+    let plugin = scheduler.install_plugin(&tenant.id, &bytes, from)?;
+
+    let data = match &options.csv {
+        Some(path) => {
+            let file = fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            ar::read(file, &tenant.id)?
+        }
+        None => ar::read(EXAMPLE_CSV, &tenant.id)?,
+    };
+    for customer in &data.customers {
+        scheduler.upsert_customer(customer, from)?;
+    }
+    let feed = feed(&data)?;
+    replay::run(&scheduler, feed, until)?;
+    scheduler.store().flush()?;
+    let summary = scheduler.summary(&tenant.id)?;
+    Ok(DemoReport {
+        summary,
+        plugin: format!(
+            "{} {} (version {}, sha256 {})",
+            plugin.name,
+            plugin.declared_version,
+            plugin.version,
+            &plugin.sha256[..12]
+        ),
+        replay_from: "2012-01-01".into(),
+        replay_until: "2014-01-31".into(),
+        elapsed_ms: started.elapsed().as_millis(),
+    })
+}
+
+/// Invoices at 09:00 local on their invoice date; full payment at 00:00
+/// local on the settlement date, never before the invoice exists.
+pub fn feed(data: &ar::ArData) -> Result<Vec<(Timestamp, FeedItem)>> {
+    let zones: std::collections::HashMap<_, _> = data.customers.iter().map(|c| (&c.id, &c.time_zone)).collect();
+    let mut feed = Vec::with_capacity(data.invoices.len() * 2);
+    for h in &data.invoices {
+        let inv = &h.invoice;
+        let zone = zones.get(&inv.customer).context("invoice without customer")?;
+        let tz = time::zone(zone)?;
+        let issued = time::local_instant(inv.issued_on, 9, &tz);
+        let paid = time::local_instant(h.settled_on, 0, &tz).max(issued + SignedDuration::from_mins(1));
+        feed.push((issued, FeedItem::Invoice(inv.clone())));
+        feed.push((
+            paid,
+            FeedItem::Payment(Payment {
+                tenant: inv.tenant.clone(),
+                id: PaymentId::new(format!("settle-{}", inv.id))?,
+                invoice: inv.id.clone(),
+                amount_minor: inv.total.amount_minor,
+                received_at: paid,
+            }),
+        ));
+    }
+    Ok(feed)
+}
+
+/// Makes `dir` an empty demo directory, wiping only a previous demo's.
+fn prepare(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        let is_demo = dir.join(MARKER).exists();
+        let is_empty = fs::read_dir(dir)?.next().is_none();
+        if !is_demo && !is_empty {
+            bail!(
+                "{} exists and is not a nudge demo directory; choose another --data-dir (the demo wipes its directory on each run)",
+                dir.display()
+            );
+        }
+        fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    fs::write(dir.join(MARKER), "This directory is recreated by each `nudge demo` run.\n")?;
+    Ok(())
+}
+
+/// Runs the command and prints the report.
+pub fn main(options: &Options) -> Result<ExitCode> {
+    let report = run(options)?;
+    if options.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", render(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The report as text for a person.
+pub fn render(r: &DemoReport) -> String {
+    let s = &r.summary;
+    let mut out = String::new();
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    line(format!("nudge demo: replay {} to {} with {}", r.replay_from, r.replay_until, r.plugin));
+    line(format!(
+        "  {} invoices from {} customers; {} paid, {} disputed, {} escalated to support",
+        s.invoices, s.customers, s.invoices_paid, s.disputed, s.escalated
+    ));
+    line(format!("  {} decisions, {} notices sent", s.decisions, s.notices_sent));
+    for (title, map) in [
+        ("by step", &s.notices_by_step),
+        ("by channel", &s.notices_by_channel),
+        ("by tone", &s.notices_by_tone),
+        ("by segment", &s.notices_by_segment),
+    ] {
+        let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        line(format!("    {title:<11} {}", parts.join(", ")));
+    }
+    line(format!("  {} notices suppressed because the invoice was paid first", s.suppressed_by_payment));
+    for (reason, n) in &s.suppressed_other {
+        line(format!("  {n} notices suppressed: {reason}"));
+    }
+    line(format!("  {} sends moved out of quiet hours (08:00-20:00 local)", s.moved_out_of_quiet_hours));
+    line(format!(
+        "  {:.1}% of notices were followed by payment within 7 days",
+        s.paid_within_7d_of_notice_rate * 100.0
+    ));
+    line(format!(
+        "  guardrails: {} sent after payment, {} sent in quiet hours, {} duplicate step notices",
+        s.sent_after_payment, s.sent_in_quiet_hours, s.duplicate_step_notices
+    ));
+    let kinds: Vec<String> = s.incidents_by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    line(format!(
+        "  {} plugin incidents{}",
+        s.incidents,
+        if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) }
+    ));
+    line(format!("  outbox: {}", s.outbox));
+    line(format!("  done in {:.1} s", r.elapsed_ms as f64 / 1000.0));
+    out
+}

@@ -1,0 +1,8 @@
+//! The `nudge` command: the demo replay, imports and plugin checks.
+//!
+//! `main.rs` only parses arguments; each command lives in its own module
+//! with a `run` function that tests call directly.
+
+pub mod demo;
+pub mod import;
+pub mod plugin_check;

@@ -1,0 +1,119 @@
+//! The `nudge` binary as a user runs it: exit codes, messages, JSON.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{path::Path, process::Command};
+
+fn nudge(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nudge")).args(args).output().unwrap();
+    let code = out.status.code().expect("nudge must exit, never die of a signal");
+    (code, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn check_json(path: &Path) -> (i32, serde_json::Value) {
+    let (code, stdout, stderr) = nudge(&["plugin", "check", path.to_str().unwrap(), "--json"]);
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout} {stderr}"));
+    (code, json)
+}
+
+#[test]
+fn plugin_check_accepts_the_standard_policy_and_reports_metering() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("standard.wasm");
+    std::fs::write(&path, nudge_bundle::STANDARD_POLICY).unwrap();
+    let (code, json) = check_json(&path);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["reason"], "");
+    for key in ["fuel", "wall_us", "peak_memory_bytes", "output_bytes"] {
+        assert!(json[key].as_u64().unwrap() > 0, "{key} must be measured: {json}");
+    }
+    let (code, text, _) = nudge(&["plugin", "check", path.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(text.starts_with("accepted: standard 1.0.0"), "{text}");
+}
+
+#[test]
+fn plugin_check_rejects_with_a_reason_and_exit_code_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[u8], &str); 3] = [
+        ("core.wasm", b"\0asm\x01\0\0\0", "core WebAssembly module, not a component"),
+        ("garbage.wasm", b"this is not wasm at all", "not a WebAssembly component"),
+        ("truncated.wasm", b"\0asm\x0d\0\x01\0\x07\x05", "failed validation"),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let (code, json) = check_json(&path);
+        assert_eq!(code, 1, "{name}: {json}");
+        assert_eq!(json["ok"], false);
+        let reason = json["reason"].as_str().unwrap();
+        assert!(reason.contains(expected), "{name}: {reason}");
+    }
+    let (code, json) = check_json(&dir.path().join("missing.wasm"));
+    assert_eq!(code, 1);
+    assert!(json["reason"].as_str().unwrap().contains("cannot read"), "{json}");
+}
+
+#[test]
+fn plugin_check_names_a_trap_in_a_dry_run() {
+    let (code, json) = check_json(Path::new(nudge_bundle::test_guests::TRAP));
+    assert_eq!(code, 1, "{json}");
+    let reason = json["reason"].as_str().unwrap();
+    assert!(reason.contains("fixture") && reason.contains("trap"), "{reason}");
+}
+
+#[test]
+fn plugin_check_stops_an_endless_loop_within_its_budget() {
+    let (code, json) = check_json(Path::new(nudge_bundle::test_guests::SPIN));
+    assert_eq!(code, 1, "{json}");
+    let reason = json["reason"].as_str().unwrap();
+    assert!(reason.contains("fuel") || reason.contains("deadline"), "{reason}");
+}
+
+#[test]
+fn import_lists_bad_rows_by_line_and_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(
+        &csv,
+        "countryCode,customerID,PaperlessDate,invoiceNumber,InvoiceDate,DueDate,InvoiceAmount,Disputed,SettledDate,PaperlessBill,DaysToSettle,DaysLate\n\
+         391,A-1,4/6/2013,1,1/2/2013,2/1/2013,55.94,No,1/15/2013,Paper,13,0\n\
+         391,A-1,4/6/2013,2,1/2/2013,2/1/2013,lots,No,1/15/2013,Paper,13,0\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let (code, _, stderr) = nudge(&["import", csv.to_str().unwrap(), "--data-dir", data.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("line 3, column InvoiceAmount"), "{stderr}");
+    assert!(!data.join("store").exists(), "nothing may be imported from a rejected file");
+}
+
+#[test]
+fn import_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/accounts-receivable.csv");
+    let data = dir.path().join("data");
+    let args = ["import", csv.to_str().unwrap(), "--data-dir", data.to_str().unwrap(), "--json"];
+    let (code, first, stderr) = nudge(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(
+        (first["customers"].as_u64(), first["invoices"].as_u64(), first["payments"].as_u64()),
+        (Some(100), Some(2466), Some(2466))
+    );
+    let (code, second, _) = nudge(&args);
+    assert_eq!(code, 0);
+    let second: serde_json::Value = serde_json::from_str(&second).unwrap();
+    assert_eq!(second["payments"].as_u64(), Some(0), "payments already recorded are not recorded again");
+}
+
+#[test]
+fn demo_refuses_to_wipe_a_directory_that_is_not_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("precious.txt"), "keep me").unwrap();
+    let (code, _, stderr) = nudge(&["demo", "--data-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("is not a nudge demo directory"), "{stderr}");
+    assert!(dir.path().join("precious.txt").exists());
+}

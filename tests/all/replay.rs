@@ -1,0 +1,100 @@
+//! The main job: the whole real history through the bundled standard policy.
+
+use std::sync::OnceLock;
+
+use nudge_cli::demo::{self, DemoReport, Options};
+
+use crate::outbox_check::{read_outbox, settlements, violations};
+
+const CSV: &[u8] = include_bytes!("../../examples/data/accounts-receivable.csv");
+
+struct Run {
+    _dir: tempfile::TempDir,
+    report: DemoReport,
+    outbox: std::path::PathBuf,
+}
+
+/// The full replay runs once and every test reads its results.
+fn full_replay() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let options = Options { data_dir: dir.path().join("demo"), csv: None, plugin: None, json: true };
+        let report = demo::run(&options).unwrap();
+        let outbox = dir.path().join("demo/outbox");
+        Run { _dir: dir, report, outbox }
+    })
+}
+
+#[test]
+fn replays_every_invoice_and_sends_reminders_on_every_step() {
+    let s = &full_replay().report.summary;
+    assert_eq!(s.invoices, 2466);
+    assert_eq!(s.customers, 100);
+    assert_eq!(s.invoices_paid, 2466, "every invoice settles within the replay window");
+    assert!(s.notices_sent > 500, "{s:?}");
+    for step in ["pre-due", "overdue-1", "overdue-7", "overdue-14"] {
+        assert!(s.notices_by_step.get(step).copied().unwrap_or(0) > 0, "no {step} notices: {s:?}");
+    }
+    assert!(s.notices_by_channel.get("sms").copied().unwrap_or(0) > 0, "urgent and high-value notices use SMS");
+    assert!(s.suppressed_by_payment > 0, "payments arriving before a send must suppress it");
+    assert_eq!(s.incidents, 0, "the standard policy never fails: {:?}", s.incidents_by_kind);
+}
+
+#[test]
+fn host_bookkeeping_reports_no_guardrail_violation() {
+    let s = &full_replay().report.summary;
+    assert_eq!((s.sent_after_payment, s.sent_in_quiet_hours, s.duplicate_step_notices), (0, 0, 0));
+}
+
+#[test]
+fn outbox_agrees_with_the_csv_no_send_after_settlement_none_in_quiet_hours_none_twice() {
+    let run = full_replay();
+    let delivered = read_outbox(&run.outbox);
+    assert_eq!(delivered.len(), run.report.summary.notices_sent, "one file per sent notice");
+    let problems = violations(&delivered, &settlements(CSV));
+    assert!(problems.is_empty(), "{} violations, first: {:#?}", problems.len(), &problems[..problems.len().min(5)]);
+}
+
+#[test]
+fn the_outbox_check_itself_catches_violations() {
+    // Guard against a checker that can never fail: feed it bad deliveries.
+    use crate::outbox_check::Delivered;
+    let settlements = settlements(CSV);
+    let (invoice, (settled, tz)) = settlements.iter().next().unwrap();
+    let at_night = settled.yesterday().unwrap().at(3, 0, 0, 0).to_zoned(tz.clone()).unwrap().timestamp();
+    let on_settlement = settled.at(12, 0, 0, 0).to_zoned(tz.clone()).unwrap().timestamp();
+    let bad = vec![
+        Delivered { invoice: invoice.clone(), step: "a".into(), sent_at: at_night },
+        Delivered { invoice: invoice.clone(), step: "b".into(), sent_at: on_settlement },
+        Delivered { invoice: invoice.clone(), step: "b".into(), sent_at: on_settlement },
+    ];
+    let problems = violations(&bad, &settlements);
+    assert_eq!(problems.len(), 4, "{problems:#?}"); // quiet hours, 2× after settlement, duplicate
+}
+
+#[test]
+fn the_demo_prints_every_required_json_key() {
+    let json = serde_json::to_value(&full_replay().report).unwrap();
+    for key in [
+        "invoices",
+        "customers",
+        "notices_sent",
+        "notices_by_step",
+        "notices_by_channel",
+        "notices_by_tone",
+        "notices_by_segment",
+        "suppressed_by_payment",
+        "moved_out_of_quiet_hours",
+        "sent_after_payment",
+        "sent_in_quiet_hours",
+        "duplicate_step_notices",
+        "paid_within_7d_of_notice_rate",
+        "incidents",
+        "outbox",
+    ] {
+        assert!(json.get(key).is_some(), "missing key {key}");
+    }
+    let text = demo::render(&full_replay().report);
+    assert!(text.contains("2466 invoices from 100 customers"), "{text}");
+}

@@ -1,0 +1,1 @@
+//! Integration tests of nudge live in `all/`; hostile test plugins in `guests/`.
