@@ -13,8 +13,12 @@ use std::process::{Command, exit};
 /// Every guest: its cargo package and the constant `src/lib.rs` exposes it
 /// as. The component's absolute path reaches the crate as the compile-time
 /// environment variable `NUDGE_BUNDLE_<constant>`.
-const GUESTS: &[(&str, &str)] =
-    &[("nudge-plugin-standard", "STANDARD_POLICY"), ("nudge-guest-trap", "TRAP"), ("nudge-guest-spin", "SPIN")];
+const GUESTS: &[(&str, &str)] = &[
+    ("nudge-plugin-standard", "STANDARD_POLICY"),
+    ("nudge-guest-trap", "TRAP"),
+    ("nudge-guest-spin", "SPIN"),
+    ("nudge-guest-sleeper", "SLEEPER"),
+];
 
 /// The target every guest is built for.
 const WASM_TARGET: &str = "wasm32-wasip2";

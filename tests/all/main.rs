@@ -3,5 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod containment;
+mod harness;
 mod outbox_check;
+mod quiet_hours;
 mod replay;

@@ -53,9 +53,17 @@ pub fn settlements(csv: &[u8]) -> HashMap<String, (Date, TimeZone)> {
         .collect()
 }
 
-/// Violations of the three guardrails, as readable lines.
+/// Violations of the three guardrails under the default send window.
 pub fn violations(delivered: &[Delivered], settlements: &HashMap<String, (Date, TimeZone)>) -> Vec<String> {
-    let window = SendWindow::default();
+    violations_in(delivered, settlements, SendWindow::default())
+}
+
+/// Violations of the three guardrails, as readable lines.
+pub fn violations_in(
+    delivered: &[Delivered],
+    settlements: &HashMap<String, (Date, TimeZone)>,
+    window: SendWindow,
+) -> Vec<String> {
     let mut seen = HashMap::new();
     let mut out = Vec::new();
     for d in delivered {

@@ -16,6 +16,10 @@ pub mod test_guests {
 
     /// `nudge-guest-spin`: `describe` works, `decide` loops forever.
     pub const SPIN: &str = env!("NUDGE_BUNDLE_SPIN");
+
+    /// `nudge-guest-sleeper`: passes the upload's dry runs, then traps or
+    /// loops forever when the tenant configuration says `{"misbehave": "trap"|"spin"}`.
+    pub const SLEEPER: &str = env!("NUDGE_BUNDLE_SLEEPER");
 }
 
 #[cfg(test)]
@@ -30,7 +34,7 @@ mod tests {
     #[test]
     fn every_guest_is_a_component() {
         assert!(STANDARD_POLICY.starts_with(&COMPONENT_PREAMBLE));
-        for path in [test_guests::TRAP, test_guests::SPIN] {
+        for path in [test_guests::TRAP, test_guests::SPIN, test_guests::SLEEPER] {
             let bytes = std::fs::read(path).unwrap();
             assert!(bytes.starts_with(&COMPONENT_PREAMBLE), "{path}");
         }

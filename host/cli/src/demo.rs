@@ -69,9 +69,11 @@ pub struct DemoReport {
 pub fn run(options: &Options) -> Result<DemoReport> {
     let started = Instant::now();
     prepare(&options.data_dir)?;
-    let store = Store::open(options.data_dir.join("store")).context("opening the demo store")?;
+    // Absolute, so the printed outbox path works from any directory.
+    let data_dir = fs::canonicalize(&options.data_dir)?;
+    let store = Store::open(data_dir.join("store")).context("opening the demo store")?;
     let runtime = Runtime::new(Limits::default())?;
-    let scheduler = Scheduler::new(store, runtime, SchedulerConfig::new(options.data_dir.join("outbox")));
+    let scheduler = Scheduler::new(store, runtime, SchedulerConfig::new(data_dir.join("outbox")));
     let from: Timestamp = "2012-01-01T00:00:00Z".parse()?;
     let until: Timestamp = "2014-01-31T23:59:59Z".parse()?;
 

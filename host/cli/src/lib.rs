@@ -3,6 +3,7 @@
 //! `main.rs` only parses arguments; each command lives in its own module
 //! with a `run` function that tests call directly.
 
+pub mod admin;
 pub mod demo;
 pub mod import;
 pub mod plugin_check;

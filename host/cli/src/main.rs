@@ -3,7 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use nudge_cli::{demo, import, plugin_check};
+use nudge_cli::{admin, demo, import, plugin_check};
 
 /// Decides and sends overdue-payment reminders with sandboxed policy plugins.
 #[derive(Debug, Parser)]
@@ -23,6 +23,22 @@ enum Command {
     /// Work with policy plugins.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Operator settings of a tenant.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// List a tenant's plugin incidents: what failed, why, and what decided instead.
+    Incidents(admin::Target),
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantCommand {
+    /// Show a tenant's per-call plugin limits, or change them.
+    Limits {
+        #[command(flatten)]
+        target: admin::Target,
+        #[command(flatten)]
+        changes: admin::LimitChanges,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -36,6 +52,27 @@ enum PluginCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Validate a component (as `check` does) and store it as the tenant's next version.
+    Upload {
+        /// The component file (.wasm).
+        file: PathBuf,
+        #[command(flatten)]
+        target: admin::Target,
+        /// Make it the active version right away.
+        #[arg(long)]
+        activate: bool,
+    },
+    /// List a tenant's plugin versions, which is active, and why any was switched off.
+    List(admin::Target),
+    /// Make an uploaded version the active one.
+    Activate {
+        /// The version number (see `nudge plugin list`).
+        version: u32,
+        #[command(flatten)]
+        target: admin::Target,
+    },
+    /// Make the newest earlier version that is not switched off the active one.
+    Rollback(admin::Target),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +85,12 @@ fn main() -> ExitCode {
         Command::Demo(options) => demo::main(&options),
         Command::Import(options) => import::main(&options),
         Command::Plugin(PluginCommand::Check { file, json }) => plugin_check::main(&file, json),
+        Command::Plugin(PluginCommand::Upload { file, target, activate }) => admin::upload(&target, &file, activate),
+        Command::Plugin(PluginCommand::List(target)) => admin::list(&target),
+        Command::Plugin(PluginCommand::Activate { version, target }) => admin::activate(&target, version),
+        Command::Plugin(PluginCommand::Rollback(target)) => admin::rollback(&target),
+        Command::Tenant(TenantCommand::Limits { target, changes }) => admin::limits(&target, &changes),
+        Command::Incidents(target) => admin::incidents(&target),
     };
     match result {
         Ok(code) => code,

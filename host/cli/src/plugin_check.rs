@@ -121,10 +121,10 @@ pub fn main(path: &Path, json: bool) -> Result<ExitCode> {
         println!(
             "worst call: fuel {} of {}, {} µs, peak memory {} bytes of {}, output {} bytes",
             report.fuel,
-            limits.fuel,
+            limits.plugin.fuel,
             report.wall_us,
             report.peak_memory_bytes,
-            limits.memory_bytes,
+            limits.plugin.memory_bytes,
             report.output_bytes
         );
     } else {

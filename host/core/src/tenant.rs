@@ -3,7 +3,7 @@
 use jiff::{Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result, TenantId};
+use crate::{Error, PluginLimits, Result, TenantId};
 
 /// A business that bills its customers through nudge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,11 +27,19 @@ pub struct TenantSettings {
     pub plugin_config: String,
     /// The tenant's currency, ISO 4217.
     pub currency: String,
+    /// Limits on each call into the tenant's plugin, set by the operator.
+    #[serde(default)]
+    pub limits: PluginLimits,
 }
 
 impl Default for TenantSettings {
     fn default() -> Self {
-        Self { send_window: SendWindow::default(), plugin_config: "{}".to_string(), currency: "USD".to_string() }
+        Self {
+            send_window: SendWindow::default(),
+            plugin_config: "{}".to_string(),
+            currency: "USD".to_string(),
+            limits: PluginLimits::default(),
+        }
     }
 }
 

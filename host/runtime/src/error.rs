@@ -24,6 +24,28 @@ pub enum LoadError {
     /// Invalid wasm, or a feature the host disables.
     #[error("component failed validation or compilation: {0}")]
     Compile(String),
+    /// Compilation took longer than the host allows.
+    #[error("compiling the component took longer than {0:?}; it is too complex to run here")]
+    CompileTimeout(std::time::Duration),
+    /// An import the host does not offer to plugins.
+    #[error("component imports {name}, which plugins may not use; allowed: {allowed}")]
+    ForbiddenImport {
+        /// The import's full name, e.g. `wasi:filesystem/types@0.2.6`.
+        name: String,
+        /// What may be imported.
+        allowed: &'static str,
+    },
+    /// A dry run on a fixture failed; the version cannot be activated.
+    #[error("dry run on fixture {fixture} failed: {error}")]
+    DryRun {
+        /// The fixture's name.
+        fixture: String,
+        /// What went wrong.
+        error: CallError,
+    },
+    /// Limits that do not fit under the host's ceilings.
+    #[error("invalid limits: {0}")]
+    Limits(String),
     /// Imports the host does not offer, or exports of the wrong shape.
     #[error("component does not match world nudge:policy/policy@0.1.0: {0}")]
     World(String),

@@ -21,6 +21,7 @@
 mod bindings;
 mod error;
 pub mod fixtures;
+mod imports;
 mod limits;
 mod plugin;
 mod runtime;
@@ -28,7 +29,8 @@ mod state;
 mod validate;
 
 pub use error::{CallError, LoadError};
-pub use limits::Limits;
-pub use plugin::{Metering, Outcome, Plugin, PolicyInfo};
+pub use imports::ALLOWED_TEXT as ALLOWED_IMPORTS;
+pub use limits::{Limits, PluginLimits};
+pub use plugin::{Instance, Metering, Outcome, Plugin, PolicyInfo};
 pub use runtime::Runtime;
 pub use validate::{MAX_FIELDS, MAX_HORIZON_DAYS, MAX_LABEL_LEN};

@@ -2,42 +2,66 @@
 
 use std::time::Duration;
 
-/// Hard limits on one plugin call. The defaults are safe for untrusted code.
+pub use nudge_core::PluginLimits;
+
+/// Host-wide limits of the runtime: the defaults for every tenant's calls,
+/// and ceilings no tenant's own limits may exceed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Fuel (roughly, wasm instructions) per call, instantiation included.
-    pub fuel: u64,
-    /// Wall-clock deadline per call; a backstop behind fuel.
-    pub deadline: Duration,
-    /// Largest linear memory a plugin may grow to, in bytes.
-    pub memory_bytes: usize,
-    /// Largest table a plugin may grow to, in elements.
-    pub table_elements: usize,
-    /// Largest component we accept, in bytes.
-    pub max_component_bytes: usize,
-    /// Most bytes of strings and lists a decision may hand back.
-    pub max_output_bytes: usize,
-    /// Bytes of stdout/stderr and host logs kept per call.
-    pub log_bytes: usize,
-    /// Stack available to wasm, in bytes.
+    /// Per-call limits for tenants without limits of their own.
+    pub plugin: PluginLimits,
+    /// Ceiling on any tenant's `memory_bytes`: the size of a pooled memory slot. Default 64 MiB.
+    pub max_memory_bytes: u64,
+    /// Ceiling on any tenant's `table_elements`: the size of a pooled table slot. Default 100,000.
+    pub max_table_elements: u64,
+    /// Stack available to wasm, in bytes, for every plugin. Default 512 KiB.
     pub wasm_stack_bytes: usize,
-    /// Plugin instances that may be alive at once on this host (pool size).
+    /// Plugin instances that may be alive at once on this host (pool size). Default 64.
     pub max_instances: u32,
+    /// Longest the host spends compiling one uploaded component. Default 20 s.
+    pub compile_timeout: Duration,
+    /// Count fuel. Only benchmarks measuring its cost turn this off; without
+    /// it a plugin is bounded by its deadline alone.
+    pub fuel_metering: bool,
+    /// Enforce wall-clock deadlines with epoch interruption. Only benchmarks
+    /// measuring its cost turn this off.
+    pub epoch_deadlines: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            fuel: 20_000_000,
-            deadline: Duration::from_millis(250),
-            memory_bytes: 32 << 20,
-            table_elements: 20_000,
-            max_component_bytes: 8 << 20,
-            max_output_bytes: 64 << 10,
-            log_bytes: 8 << 10,
+            plugin: PluginLimits::default(),
+            max_memory_bytes: 64 << 20,
+            max_table_elements: 100_000,
             wasm_stack_bytes: 512 << 10,
             max_instances: 64,
+            compile_timeout: Duration::from_secs(20),
+            fuel_metering: true,
+            epoch_deadlines: true,
         }
+    }
+}
+
+impl Limits {
+    /// Checks that a tenant's limits fit under the host-wide ceilings.
+    pub fn check(&self, limits: &PluginLimits) -> Result<(), String> {
+        if limits.memory_bytes > self.max_memory_bytes {
+            return Err(format!(
+                "memory_bytes {} is over the host ceiling of {} bytes",
+                limits.memory_bytes, self.max_memory_bytes
+            ));
+        }
+        if limits.table_elements > self.max_table_elements {
+            return Err(format!(
+                "table_elements {} is over the host ceiling of {}",
+                limits.table_elements, self.max_table_elements
+            ));
+        }
+        if limits.fuel == 0 || limits.deadline_ms == 0 {
+            return Err("fuel and deadline_ms must be greater than 0".into());
+        }
+        Ok(())
     }
 }
 
@@ -60,8 +84,12 @@ pub(crate) struct Meter {
 }
 
 impl Meter {
-    pub fn new(limits: &Limits) -> Self {
-        Self { memory_limit: limits.memory_bytes, table_limit: limits.table_elements, peak_memory: 0 }
+    pub fn new(limits: &PluginLimits) -> Self {
+        Self {
+            memory_limit: usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX),
+            table_limit: usize::try_from(limits.table_elements).unwrap_or(usize::MAX),
+            peak_memory: 0,
+        }
     }
 }
 

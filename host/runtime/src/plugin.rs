@@ -6,11 +6,12 @@ use nudge_core::{Decision, DecisionContext, IncidentKind};
 use wasmtime::{Store, Trap};
 
 use crate::{
-    CallError, LoadError,
-    bindings::{self, PolicyPre},
+    CallError, LoadError, PluginLimits,
+    bindings::{self, Policy, PolicyPre},
+    fixtures,
     limits::LimitExceeded,
     runtime::{EPOCH_TICK, Runtime},
-    state::State,
+    state::{FixedClock, State},
     validate,
 };
 
@@ -28,9 +29,9 @@ pub struct PolicyInfo {
 /// What one call used.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Metering {
-    /// Fuel consumed, instantiation included.
+    /// Fuel consumed (instantiation included for a fresh instance).
     pub fuel: u64,
-    /// Wall time in microseconds, instantiation included.
+    /// Wall time in microseconds (instantiation included for a fresh instance).
     pub wall_us: u64,
     /// Largest linear memory reached, in bytes.
     pub peak_memory_bytes: u64,
@@ -65,14 +66,21 @@ impl std::fmt::Debug for Plugin {
 }
 
 impl Plugin {
-    pub(crate) fn new(runtime: Runtime, pre: PolicyPre<State>, sha256: String) -> Result<Self, LoadError> {
+    pub(crate) fn new(
+        runtime: Runtime,
+        pre: PolicyPre<State>,
+        sha256: String,
+        limits: &PluginLimits,
+    ) -> Result<Self, LoadError> {
         let mut plugin = Self {
             runtime,
             pre,
             sha256,
             info: PolicyInfo { name: String::new(), version: String::new(), experiments: Vec::new() },
         };
-        let (result, _, _) = plugin.call(jiff::Timestamp::UNIX_EPOCH, 0, |policy, store| policy.call_describe(store));
+        let mut instance =
+            plugin.instance(limits, jiff::Timestamp::UNIX_EPOCH).map_err(|e| LoadError::Describe(e.to_string()))?;
+        let (result, _) = instance.call(jiff::Timestamp::UNIX_EPOCH, |policy, store| policy.call_describe(store));
         let info = result.map_err(|e| LoadError::Describe(e.to_string()))?;
         plugin.info = PolicyInfo {
             name: info.name,
@@ -92,20 +100,95 @@ impl Plugin {
         &self.info
     }
 
-    /// Asks the plugin to decide, under the runtime's limits.
+    /// Asks the plugin to decide in a fresh instance, under the runtime's default limits.
     pub fn decide(&self, ctx: &DecisionContext) -> Outcome {
+        self.decide_with(ctx, &self.runtime.limits().plugin)
+    }
+
+    /// Asks the plugin to decide in a fresh instance, under `limits`.
+    ///
+    /// Instantiation counts towards the call's fuel, deadline and wall time.
+    pub fn decide_with(&self, ctx: &DecisionContext, limits: &PluginLimits) -> Outcome {
+        let started = Instant::now();
+        match self.instance(limits, ctx.now) {
+            Ok(mut instance) => {
+                let mut outcome = instance.decide(ctx);
+                if instance.metered {
+                    outcome.metering.fuel = limits.fuel.saturating_sub(instance.store.get_fuel().unwrap_or(0));
+                }
+                outcome.metering.wall_us = started.elapsed().as_micros() as u64;
+                outcome
+            }
+            Err(error) => Outcome {
+                result: Err(error),
+                metering: Metering { wall_us: started.elapsed().as_micros() as u64, ..Metering::default() },
+                log: Vec::new(),
+            },
+        }
+    }
+
+    /// Runs `decide` on every fixture; the first failure rejects the plugin.
+    /// Returns the worst metering over all fixtures.
+    pub fn dry_run(&self, limits: &PluginLimits) -> Result<Metering, LoadError> {
+        let mut worst = Metering::default();
+        for (name, ctx) in fixtures::contexts() {
+            let outcome = self.decide_with(&ctx, limits);
+            worst = worst.max(outcome.metering);
+            if let Err(error) = outcome.result {
+                return Err(LoadError::DryRun { fixture: name.to_string(), error });
+            }
+        }
+        Ok(worst)
+    }
+
+    /// A live instance for many calls: each call gets a fresh fuel budget
+    /// and deadline, but memory persists between calls, so only use it for
+    /// calls of one tenant.
+    pub fn instance(&self, limits: &PluginLimits, now: jiff::Timestamp) -> Result<Instance, CallError> {
+        let clock = FixedClock::new(now);
+        let mut store = Store::new(&self.runtime.inner.engine, State::new(limits, &clock, 0));
+        store.limiter(|state| &mut state.meter);
+        let ticks = (limits.deadline_ms.saturating_mul(1000) / EPOCH_TICK.as_micros() as u64).max(1);
+        let metered = self.runtime.limits().fuel_metering;
+        store.set_epoch_deadline(ticks);
+        if metered {
+            store.set_fuel(limits.fuel).map_err(classify)?;
+        }
+        let policy = self.pre.instantiate(&mut store).map_err(classify)?;
+        Ok(Instance { store, policy, clock, limits: *limits, ticks, metered })
+    }
+}
+
+/// A live plugin instance, reused across calls of one tenant.
+pub struct Instance {
+    store: Store<State>,
+    policy: Policy,
+    clock: FixedClock,
+    limits: PluginLimits,
+    ticks: u64,
+    metered: bool,
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance").field("limits", &self.limits).finish_non_exhaustive()
+    }
+}
+
+impl Instance {
+    /// Asks this instance to decide, with a fresh fuel budget and deadline.
+    pub fn decide(&mut self, ctx: &DecisionContext) -> Outcome {
         let input = bindings::context(ctx);
-        let (result, mut metering, log) =
-            self.call(ctx.now, ctx.seed, |policy, store| policy.call_decide(store, &input));
+        let (result, mut metering) = self.call(ctx.now, |policy, store| policy.call_decide(store, &input));
+        let log = self.store.data_mut().take_log();
+        let cap = self.limits.max_output_bytes;
         let result = result.and_then(|returned| match returned {
             Ok(decision) => {
-                let bytes = validate::output_bytes(&decision);
-                metering.output_bytes = bytes as u64;
-                let cap = self.runtime.limits().max_output_bytes;
-                if bytes > cap {
+                metering.output_bytes = validate::output_bytes(&decision) as u64;
+                if metering.output_bytes > cap {
                     return Err(CallError::new(
                         IncidentKind::InvalidDecision,
-                        format!("decision is {bytes} bytes, over the cap of {cap} bytes"),
+                        format!("decision is {} bytes, over the cap of {cap} bytes", metering.output_bytes),
                     ));
                 }
                 validate::decision(decision, ctx).map_err(|msg| CallError::new(IncidentKind::InvalidDecision, msg))
@@ -115,31 +198,37 @@ impl Plugin {
         Outcome { result, metering, log }
     }
 
-    /// Runs `f` on a fresh instance in a fresh, limited store.
+    /// Runs `f` with a fresh budget; meters fuel, time and memory.
     fn call<R>(
-        &self,
+        &mut self,
         now: jiff::Timestamp,
-        seed: u64,
-        f: impl FnOnce(&bindings::Policy, &mut Store<State>) -> wasmtime::Result<R>,
-    ) -> (Result<R, CallError>, Metering, Vec<String>) {
-        let limits = self.runtime.limits();
-        let mut store = Store::new(&self.runtime.inner.engine, State::new(limits, now, seed));
-        store.limiter(|state| &mut state.meter);
-        let ticks = (limits.deadline.as_micros() / EPOCH_TICK.as_micros()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
+        f: impl FnOnce(&Policy, &mut Store<State>) -> wasmtime::Result<R>,
+    ) -> (Result<R, CallError>, Metering) {
+        self.clock.set(now);
+        self.store.set_epoch_deadline(self.ticks);
+        let refuel = if self.metered { self.store.set_fuel(self.limits.fuel) } else { Ok(()) };
         let started = Instant::now();
-        let result = store
-            .set_fuel(limits.fuel)
-            .and_then(|()| self.pre.instantiate(&mut store))
-            .and_then(|policy| f(&policy, &mut store));
+        let result = refuel.and_then(|()| f(&self.policy, &mut self.store));
+        let fuel_left = if self.metered { self.store.get_fuel().unwrap_or(0) } else { self.limits.fuel };
         let metering = Metering {
-            fuel: limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)),
+            fuel: self.limits.fuel.saturating_sub(fuel_left),
             wall_us: started.elapsed().as_micros() as u64,
-            peak_memory_bytes: store.data().meter.peak_memory as u64,
+            peak_memory_bytes: self.store.data().meter.peak_memory as u64,
             output_bytes: 0,
         };
-        let log = store.data_mut().take_log();
-        (result.map_err(classify), metering, log)
+        (result.map_err(classify), metering)
+    }
+}
+
+impl Metering {
+    /// The larger of each figure.
+    pub fn max(self, other: Metering) -> Metering {
+        Metering {
+            fuel: self.fuel.max(other.fuel),
+            wall_us: self.wall_us.max(other.wall_us),
+            peak_memory_bytes: self.peak_memory_bytes.max(other.peak_memory_bytes),
+            output_bytes: self.output_bytes.max(other.output_bytes),
+        }
     }
 }
 
@@ -151,6 +240,7 @@ fn classify(err: wasmtime::Error) -> CallError {
             Trap::Interrupt => {
                 return CallError::new(IncidentKind::Deadline, "plugin ran past its wall-clock deadline");
             }
+            Trap::StackOverflow => return CallError::new(IncidentKind::Trap, "plugin overflowed its stack"),
             _ => {}
         }
     }

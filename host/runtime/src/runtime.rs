@@ -9,8 +9,9 @@ use wasmtime::{
 };
 
 use crate::{
-    Limits, LoadError, Plugin,
+    Limits, LoadError, Plugin, PluginLimits,
     bindings::{Policy, PolicyPre},
+    imports,
     state::State,
 };
 
@@ -43,7 +44,9 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         Policy::add_to_linker::<State, HasSelf<State>>(&mut linker, |state| state)
             .map_err(|e| LoadError::Engine(format!("{e:#}")))?;
-        spawn_epoch_ticker(&engine);
+        if limits.epoch_deadlines {
+            spawn_epoch_ticker(&engine);
+        }
         Ok(Self { inner: Arc::new(Inner { engine, linker, limits }) })
     }
 
@@ -52,18 +55,45 @@ impl Runtime {
         &self.inner.limits
     }
 
-    /// Validates, compiles and type-checks a component, then asks it to describe itself.
+    /// Validates, compiles and type-checks a component under the default
+    /// limits, then asks it to describe itself.
     pub fn load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
-        let cap = self.inner.limits.max_component_bytes;
+        self.load_with(bytes, &self.inner.limits.plugin)
+    }
+
+    /// Like [`Runtime::load`], under a tenant's own limits.
+    pub fn load_with(&self, bytes: &[u8], limits: &PluginLimits) -> Result<Plugin, LoadError> {
+        let cap = usize::try_from(limits.max_component_bytes).unwrap_or(usize::MAX);
         if bytes.len() > cap {
             return Err(LoadError::TooLarge { size: bytes.len(), cap });
         }
         check_header(bytes)?;
-        let component = Component::new(&self.inner.engine, bytes).map_err(|e| LoadError::Compile(format!("{e:#}")))?;
+        let component = self.compile(bytes)?;
+        imports::check(&component, &self.inner.engine)?;
         let pre = self.inner.linker.instantiate_pre(&component).map_err(|e| LoadError::World(format!("{e:#}")))?;
         let pre = PolicyPre::new(pre).map_err(|e| LoadError::World(format!("{e:#}")))?;
         let sha256 = hex::encode(Sha256::digest(bytes));
-        Plugin::new(self.clone(), pre, sha256)
+        Plugin::new(self.clone(), pre, sha256, limits)
+    }
+
+    /// Compiles untrusted bytes on a worker thread, giving up after the
+    /// compile timeout so one upload cannot hold the caller forever.
+    fn compile(&self, bytes: &[u8]) -> Result<Component, LoadError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let engine = self.inner.engine.clone();
+        let owned = bytes.to_vec();
+        thread::Builder::new()
+            .name("nudge-compile".into())
+            .spawn(move || {
+                // The receiver may be gone after a timeout; nothing to do then.
+                let _ = tx.send(Component::new(&engine, &owned).map_err(|e| format!("{e:#}")));
+            })
+            .map_err(|e| LoadError::Engine(format!("cannot start a compile thread: {e}")))?;
+        let timeout = self.inner.limits.compile_timeout;
+        match rx.recv_timeout(timeout) {
+            Ok(result) => result.map_err(LoadError::Compile),
+            Err(_) => Err(LoadError::CompileTimeout(timeout)),
+        }
     }
 }
 
@@ -83,8 +113,8 @@ fn check_header(bytes: &[u8]) -> Result<(), LoadError> {
 fn engine_config(limits: &Limits) -> Config {
     let mut config = Config::new();
     config
-        .consume_fuel(true)
-        .epoch_interruption(true)
+        .consume_fuel(limits.fuel_metering)
+        .epoch_interruption(limits.epoch_deadlines)
         .max_wasm_stack(limits.wasm_stack_bytes)
         .cranelift_nan_canonicalization(true)
         // Threads, GC, function references, exceptions and component-model
@@ -99,8 +129,8 @@ fn engine_config(limits: &Limits) -> Config {
         .total_memories(n * 2)
         .total_tables(n * 8)
         .total_stacks(n)
-        .max_memory_size(limits.memory_bytes)
-        .table_elements(limits.table_elements);
+        .max_memory_size(usize::try_from(limits.max_memory_bytes).unwrap_or(usize::MAX))
+        .table_elements(usize::try_from(limits.max_table_elements).unwrap_or(usize::MAX));
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     config
 }

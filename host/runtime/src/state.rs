@@ -1,6 +1,12 @@
 //! The per-call store state: virtualised WASI, the meter and the plugin log.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::Duration,
+};
 
 use jiff::Timestamp;
 use rand::{SeedableRng, rngs::StdRng};
@@ -10,7 +16,7 @@ use wasmtime_wasi::{
 };
 
 use crate::{
-    Limits,
+    PluginLimits,
     bindings::{Level, nudge},
     limits::Meter,
 };
@@ -27,15 +33,17 @@ pub(crate) struct State {
 
 impl State {
     /// A sandbox with no files, network, environment or arguments; clocks
-    /// fixed at `now`; randomness seeded from `seed`; output captured.
-    pub fn new(limits: &Limits, now: Timestamp, seed: u64) -> Self {
-        let stdout = MemoryOutputPipe::new(limits.log_bytes);
-        let stderr = MemoryOutputPipe::new(limits.log_bytes);
+    /// that read `now` (the decision's time, not the host's); randomness
+    /// seeded from `seed`; output captured.
+    pub fn new(limits: &PluginLimits, now: &FixedClock, seed: u64) -> Self {
+        let log_bytes = usize::try_from(limits.log_bytes).unwrap_or(usize::MAX);
+        let stdout = MemoryOutputPipe::new(log_bytes);
+        let stderr = MemoryOutputPipe::new(log_bytes);
         let wasi = WasiCtxBuilder::new()
             .stdout(stdout.clone())
             .stderr(stderr.clone())
-            .wall_clock(FixedClock(now))
-            .monotonic_clock(FixedClock(now))
+            .wall_clock(now.clone())
+            .monotonic_clock(now.clone())
             .secure_random(StdRng::seed_from_u64(seed))
             .insecure_random(StdRng::seed_from_u64(seed.rotate_left(17)))
             .insecure_random_seed(u128::from(seed))
@@ -50,7 +58,7 @@ impl State {
             meter: Meter::new(limits),
             stdout,
             stderr,
-            log: BoundedLog::new(limits.log_bytes),
+            log: BoundedLog::new(log_bytes),
         }
     }
 
@@ -123,9 +131,25 @@ impl BoundedLog {
     }
 }
 
-/// A clock that always reads the decision's `now`: plugins cannot observe
-/// real time, so the same inputs always give the same decision.
-struct FixedClock(Timestamp);
+/// A clock that reads the decision's `now`, set by the host before each
+/// call: plugins cannot observe real time, so the same inputs always give
+/// the same decision.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FixedClock(Arc<AtomicI64>);
+
+impl FixedClock {
+    pub fn new(now: Timestamp) -> Self {
+        Self(Arc::new(AtomicI64::new(now.as_second())))
+    }
+
+    pub fn set(&self, now: Timestamp) {
+        self.0.store(now.as_second(), Ordering::Relaxed);
+    }
+
+    fn seconds(&self) -> u64 {
+        u64::try_from(self.0.load(Ordering::Relaxed)).unwrap_or(0)
+    }
+}
 
 impl HostWallClock for FixedClock {
     fn resolution(&self) -> Duration {
@@ -133,7 +157,7 @@ impl HostWallClock for FixedClock {
     }
 
     fn now(&self) -> Duration {
-        Duration::from_secs(u64::try_from(self.0.as_second()).unwrap_or(0))
+        Duration::from_secs(self.seconds())
     }
 }
 
@@ -143,7 +167,7 @@ impl HostMonotonicClock for FixedClock {
     }
 
     fn now(&self) -> u64 {
-        u64::try_from(self.0.as_second()).unwrap_or(0).saturating_mul(1_000_000_000)
+        self.seconds().saturating_mul(1_000_000_000)
     }
 }
 

@@ -31,6 +31,11 @@ impl Breaker {
         })
     }
 
+    /// Forgets a version's record (it was activated again explicitly).
+    pub fn forget(&mut self, tenant: &TenantId, version: u32) {
+        self.calls.remove(&(tenant.clone(), version));
+    }
+
     /// The window, for messages.
     pub fn window(&self) -> usize {
         self.window

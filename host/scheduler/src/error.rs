@@ -25,6 +25,9 @@ pub enum Error {
         /// The missing customer id.
         customer: String,
     },
+    /// A rollback with nothing to roll back to.
+    #[error("cannot roll back: {0}")]
+    Rollback(String),
     /// A payment for an invoice that does not exist.
     #[error("invoice {0} does not exist")]
     UnknownInvoice(InvoiceId),

@@ -51,8 +51,9 @@ impl Scheduler {
     ) -> Result<DecisionContext> {
         let mut notices = self.store.notices_for_invoice(&tenant.id, &invoice.id)?;
         notices.sort_by_key(|n| (n.send_at, n.created_at));
-        let experiments = match self.active_plugin(&tenant.id)? {
-            Some((_, plugin)) => plugin
+        let active = self.store.active_plugin_version(&tenant.id)?.and_then(|v| self.plugin(tenant, v).ok());
+        let experiments = match active {
+            Some(plugin) => plugin
                 .info()
                 .experiments
                 .iter()

@@ -13,6 +13,7 @@ mod breaker;
 mod default_policy;
 mod error;
 mod evaluate;
+mod plugins;
 mod policy;
 mod records;
 pub mod replay;

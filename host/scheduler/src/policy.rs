@@ -1,8 +1,12 @@
 //! Asking a tenant's policy, with incidents, fallback and the circuit breaker.
+//!
+//! The chain: the active version; if it fails, the newest earlier version
+//! not switched off; if that fails too (or there is none), the built-in
+//! default policy. Every failure is an incident naming the reason.
 
 use jiff::Timestamp;
 use nudge_core::{Action, Decision, DecisionContext, Incident, IncidentKind, Tenant};
-use nudge_runtime::CallError;
+use nudge_runtime::{CallError, Metering};
 
 use crate::{Result, Scheduler, default_policy::default_decision, scheduler::lock};
 
@@ -12,70 +16,107 @@ pub(crate) struct Decided {
     pub decision: Decision,
     /// The plugin version that decided; `None` for the built-in default.
     pub plugin_version: Option<u32>,
-    /// True when the default policy stood in for a failed plugin.
+    /// True when something other than the active version decided.
     pub fallback: bool,
 }
 
 impl Scheduler {
-    /// Asks the tenant's active plugin, falling back to the default policy.
+    /// Asks the tenant's active plugin, falling back as described above.
     pub(crate) fn decide(&self, tenant: &Tenant, ctx: &DecisionContext) -> Result<Decided> {
-        let Some((version, plugin)) = self.active_plugin(&tenant.id)? else {
+        let Some(active) = self.store.active_plugin_version(&tenant.id)? else {
             return Ok(Decided { decision: default_decision(ctx), plugin_version: None, fallback: false });
         };
-        let outcome = plugin.decide(ctx);
-        let result = outcome.result.and_then(|d| self.check_host_values(d));
-        let failure = match result {
-            Ok(decision) => {
-                lock(&self.breaker).record(&tenant.id, version, true);
-                return Ok(Decided { decision, plugin_version: Some(version), fallback: false });
-            }
+        let failure = match self.try_version(tenant, active, ctx) {
+            Ok(decision) => return Ok(Decided { decision, plugin_version: Some(active), fallback: false }),
             Err(failure) => failure,
         };
+        let previous = self.previous_version(&tenant.id, active)?;
+        let fallback_name = previous.map_or("default-policy".to_string(), |v| format!("version {v}"));
+        self.record_failure(tenant, active, ctx, failure, &fallback_name)?;
+        if let Some(previous) = previous {
+            match self.try_version(tenant, previous, ctx) {
+                Ok(decision) => return Ok(Decided { decision, plugin_version: Some(previous), fallback: true }),
+                Err(failure) => self.record_failure(tenant, previous, ctx, failure, "default-policy")?,
+            }
+        }
+        Ok(Decided { decision: default_decision(ctx), plugin_version: None, fallback: true })
+    }
+
+    /// One version's decision, checked; on failure, what went wrong and what it used.
+    fn try_version(
+        &self,
+        tenant: &Tenant,
+        version: u32,
+        ctx: &DecisionContext,
+    ) -> Result<Decision, (CallError, Metering)> {
+        let plugin = self.plugin(tenant, version).map_err(|e| {
+            (CallError { kind: IncidentKind::Instantiation, message: e.to_string() }, Metering::default())
+        })?;
+        let outcome = plugin.decide_with(ctx, &tenant.settings.limits);
+        let result = outcome.result.and_then(check_host_values);
+        match result {
+            Ok(decision) => {
+                lock(&self.breaker).record(&tenant.id, version, true);
+                Ok(decision)
+            }
+            Err(error) => Err((error, outcome.metering)),
+        }
+    }
+
+    /// Records an incident, and switches the version off if the breaker trips.
+    fn record_failure(
+        &self,
+        tenant: &Tenant,
+        version: u32,
+        ctx: &DecisionContext,
+        (error, metering): (CallError, Metering),
+        fallback: &str,
+    ) -> Result<()> {
         tracing::warn!(tenant = %tenant.id, invoice = %ctx.invoice.id, plugin_version = version,
-            kind = failure.kind.as_str(), "plugin failed; default policy decides instead");
+            kind = error.kind.as_str(), fallback, "plugin failed; falling back");
         let incident = Incident {
             tenant: tenant.id.clone(),
             plugin_version: version,
             invoice: ctx.invoice.id.clone(),
             at: ctx.now,
-            kind: failure.kind,
-            message: failure.message,
-            fuel_used: outcome.metering.fuel,
-            wall_us: outcome.metering.wall_us,
-            fallback: "default-policy".into(),
+            kind: error.kind,
+            message: error.message,
+            fuel_used: metering.fuel,
+            wall_us: metering.wall_us,
+            fallback: fallback.to_string(),
         };
         self.store.transact(|tx| tx.record_incident(&incident))?;
         let tripped = lock(&self.breaker).record(&tenant.id, version, false);
         if let Some(failures) = tripped {
             self.switch_off(tenant, version, failures, ctx.now)?;
         }
-        Ok(Decided { decision: default_decision(ctx), plugin_version: Some(version), fallback: true })
-    }
-
-    /// Checks values only the host can judge (templates the tenant has).
-    fn check_host_values(&self, decision: Decision) -> Result<Decision, CallError> {
-        if let Action::Notify(n) = &decision.action
-            && !n.template.is_empty()
-        {
-            return Err(CallError {
-                kind: IncidentKind::InvalidDecision,
-                message: format!(
-                    "template {:?} does not exist for this tenant; use \"\" for the default template of the tone",
-                    n.template
-                ),
-            });
-        }
-        Ok(decision)
+        Ok(())
     }
 
     fn switch_off(&self, tenant: &Tenant, version: u32, failures: usize, at: Timestamp) -> Result<()> {
         let window = lock(&self.breaker).window();
         let reason = format!(
-            "circuit breaker: {failures} of the last {window} calls failed; the default policy decides until a new version is activated"
+            "circuit breaker: {failures} of the last {window} calls failed; \
+             the previous version or the default policy decides until a version is activated again"
         );
         tracing::error!(tenant = %tenant.id, plugin_version = version, "{reason}");
         self.store.transact(|tx| tx.disable_plugin(&tenant.id, version, &reason, at))?;
-        self.forget_plugin(&tenant.id);
         Ok(())
     }
+}
+
+/// Checks values only the host can judge (templates the tenant has).
+fn check_host_values(decision: Decision) -> Result<Decision, CallError> {
+    if let Action::Notify(n) = &decision.action
+        && !n.template.is_empty()
+    {
+        return Err(CallError {
+            kind: IncidentKind::InvalidDecision,
+            message: format!(
+                "template {:?} does not exist for this tenant; use \"\" for the default template of the tone",
+                n.template
+            ),
+        });
+    }
+    Ok(decision)
 }

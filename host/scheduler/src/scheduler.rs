@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use nudge_core::{Tenant, TenantId};
 use nudge_delivery::{Outbox, TemplateSet};
 use nudge_runtime::{Plugin, Runtime};
-use nudge_store::{PluginRecord, ScheduleKind, Store};
+use nudge_store::{ScheduleKind, Store};
 
 use crate::{Result, breaker::Breaker};
 
@@ -39,8 +39,8 @@ pub struct Scheduler {
     pub(crate) runtime: Runtime,
     pub(crate) outbox: Outbox,
     pub(crate) templates: TemplateSet,
-    /// The loaded active plugin of each tenant: `None` when it has none.
-    plugins: Mutex<HashMap<TenantId, Option<(u32, Plugin)>>>,
+    /// Compiled plugin versions, by tenant and version.
+    pub(crate) plugins: Mutex<HashMap<(TenantId, u32), Plugin>>,
     pub(crate) breaker: Mutex<Breaker>,
 }
 
@@ -83,52 +83,6 @@ impl Scheduler {
     pub fn put_tenant(&self, tenant: &Tenant) -> Result<()> {
         self.store.transact(|tx| tx.put_tenant(tenant))?;
         Ok(())
-    }
-
-    /// Validates a plugin, stores it as the tenant's next version and activates it.
-    pub fn install_plugin(&self, tenant: &TenantId, bytes: &[u8], at: Timestamp) -> Result<PluginRecord> {
-        if self.store.tenant(tenant)?.is_none() {
-            return Err(crate::Error::UnknownTenant(tenant.clone()));
-        }
-        let plugin = self.runtime.load(bytes)?;
-        let draft = PluginRecord {
-            tenant: tenant.clone(),
-            version: 0,
-            sha256: plugin.sha256().to_string(),
-            size: bytes.len() as u64,
-            name: plugin.info().name.clone(),
-            declared_version: plugin.info().version.clone(),
-            uploaded_at: at,
-            disabled_reason: None,
-        };
-        let record = self.store.transact(|tx| {
-            let record = tx.add_plugin(draft.clone(), bytes)?;
-            tx.activate_plugin(tenant, record.version, at)?;
-            Ok(record)
-        })?;
-        lock(&self.plugins).insert(tenant.clone(), Some((record.version, plugin)));
-        Ok(record)
-    }
-
-    /// The tenant's active plugin, loaded once and cached.
-    pub(crate) fn active_plugin(&self, tenant: &TenantId) -> Result<Option<(u32, Plugin)>> {
-        if let Some(cached) = lock(&self.plugins).get(tenant) {
-            return Ok(cached.clone());
-        }
-        let loaded = match self.store.active_plugin_version(tenant)? {
-            Some(version) => match self.store.plugin_bytes(tenant, version)? {
-                Some(bytes) => Some((version, self.runtime.load(&bytes)?)),
-                None => None,
-            },
-            None => None,
-        };
-        lock(&self.plugins).insert(tenant.clone(), loaded.clone());
-        Ok(loaded)
-    }
-
-    /// Forgets the cached plugin of a tenant (after a change of version).
-    pub(crate) fn forget_plugin(&self, tenant: &TenantId) {
-        lock(&self.plugins).remove(tenant);
     }
 
     /// Runs everything due up to `until` on a virtual clock: each entry runs

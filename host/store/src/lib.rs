@@ -31,7 +31,7 @@ mod tx;
 
 pub use codec::Record;
 pub use error::{Error, Result};
-pub use plugins::PluginRecord;
+pub use plugins::{DryRunReport, PluginRecord};
 pub use schedule::{ScheduleEntry, ScheduleKind};
 pub use store::Store;
 pub use tx::{Tx, TxResult};

@@ -24,4 +24,22 @@ pub struct PluginRecord {
     pub uploaded_at: Timestamp,
     /// Set when the host switched the version off, with why.
     pub disabled_reason: Option<String>,
+    /// What the upload's dry runs on the fixtures used, at worst.
+    #[serde(default)]
+    pub dry_run: DryRunReport,
+}
+
+/// The worst metering over an upload's dry runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DryRunReport {
+    /// Fixtures run.
+    pub fixtures: u32,
+    /// Most fuel one call used.
+    pub fuel: u64,
+    /// Longest call, in microseconds.
+    pub wall_us: u64,
+    /// Largest linear memory reached, in bytes.
+    pub peak_memory_bytes: u64,
+    /// Most bytes one decision handed back.
+    pub output_bytes: u64,
 }

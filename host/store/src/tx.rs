@@ -161,10 +161,15 @@ impl<'a> Tx<'a> {
         Ok(record)
     }
 
-    /// Makes `version` the tenant's active plugin.
+    /// Makes `version` the tenant's active plugin; a version the circuit
+    /// breaker switched off is switched on again by this explicit choice.
     pub fn activate_plugin(&mut self, tenant: &TenantId, version: u32, at: Timestamp) -> TxResult<()> {
-        if self.tree(T::Plugins).get(plugin_key(tenant, version))?.is_none() {
+        let k = plugin_key(tenant, version);
+        let Some(mut record) = self.get::<PluginRecord>(T::Plugins, &k)? else {
             return self.fail(Error::NotFound { kind: "plugin version", id: format!("{tenant}/{version}") });
+        };
+        if record.disabled_reason.take().is_some() {
+            self.put(T::Plugins, k, &record)?;
         }
         self.tree(T::Meta).insert(active_key(tenant), &version.to_be_bytes())?;
         self.append_event(tenant, at, EventKind::PluginActivated { version })?;
