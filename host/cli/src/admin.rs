@@ -6,7 +6,7 @@ use std::{fs, path::PathBuf, process::ExitCode};
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 use nudge_core::{PluginLimits, TenantId};
-use nudge_runtime::{Limits, Runtime};
+use nudge_runtime::Limits;
 use nudge_scheduler::{Scheduler, SchedulerConfig};
 use nudge_store::Store;
 use serde::Serialize;
@@ -31,7 +31,7 @@ impl Target {
             bail!("{} holds no nudge store; run `nudge import` first or pass --data-dir", self.data_dir.display());
         }
         let store = Store::open(self.data_dir.join("store")).context("opening the store")?;
-        let runtime = Runtime::new(Limits::default())?;
+        let runtime = crate::runtime::runtime(Some(&self.data_dir))?;
         let scheduler = Scheduler::new(store, runtime, SchedulerConfig::new(self.data_dir.join("outbox")));
         let tenant = TenantId::new(self.tenant.clone())?;
         if scheduler.store().tenant(&tenant)?.is_none() {

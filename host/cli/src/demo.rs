@@ -17,7 +17,6 @@ use anyhow::{Context, Result, bail};
 use jiff::{SignedDuration, Timestamp};
 use nudge_core::{Payment, PaymentId, Tenant, TenantId, TenantSettings, time};
 use nudge_ingest::ar;
-use nudge_runtime::{Limits, Runtime};
 use nudge_scheduler::{
     Scheduler, SchedulerConfig, Summary,
     replay::{self, FeedItem},
@@ -47,6 +46,9 @@ pub struct Options {
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Also write the plugin metering (Prometheus text format) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
 }
 
 /// What the demo prints.
@@ -72,7 +74,7 @@ pub fn run(options: &Options) -> Result<DemoReport> {
     // Absolute, so the printed outbox path works from any directory.
     let data_dir = fs::canonicalize(&options.data_dir)?;
     let store = Store::open(data_dir.join("store")).context("opening the demo store")?;
-    let runtime = Runtime::new(Limits::default())?;
+    let runtime = crate::runtime::runtime(Some(&data_dir))?;
     let scheduler = Scheduler::new(store, runtime, SchedulerConfig::new(data_dir.join("outbox")));
     let from: Timestamp = "2012-01-01T00:00:00Z".parse()?;
     let until: Timestamp = "2014-01-31T23:59:59Z".parse()?;
@@ -104,6 +106,10 @@ pub fn run(options: &Options) -> Result<DemoReport> {
     replay::run(&scheduler, feed, until)?;
     scheduler.store().flush()?;
     let summary = scheduler.summary(&tenant.id)?;
+    if let Some(path) = &options.metrics {
+        fs::write(path, scheduler.runtime().metrics().render())
+            .with_context(|| format!("writing metrics to {}", path.display()))?;
+    }
     Ok(DemoReport {
         summary,
         plugin: format!(

@@ -9,7 +9,6 @@ use anyhow::{Context, Result};
 use jiff::{SignedDuration, Timestamp};
 use nudge_core::{Payment, PaymentId, Tenant, TenantId, TenantSettings, time};
 use nudge_ingest::ar;
-use nudge_runtime::{Limits, Runtime};
 use nudge_scheduler::{Scheduler, SchedulerConfig};
 use nudge_store::Store;
 use serde::Serialize;
@@ -50,7 +49,7 @@ pub fn run(options: &Options) -> Result<ImportReport> {
     let data = ar::read(file, &tenant_id).with_context(|| format!("importing {}", options.csv.display()))?;
     fs::create_dir_all(&options.data_dir)?;
     let store = Store::open(options.data_dir.join("store")).context("opening the store")?;
-    let runtime = Runtime::new(Limits::default())?;
+    let runtime = crate::runtime::runtime(Some(&options.data_dir))?;
     let scheduler = Scheduler::new(store, runtime, SchedulerConfig::new(options.data_dir.join("outbox")));
     let now = Timestamp::now();
     if scheduler.store().tenant(&tenant_id)?.is_none() {

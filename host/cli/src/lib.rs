@@ -7,3 +7,4 @@ pub mod admin;
 pub mod demo;
 pub mod import;
 pub mod plugin_check;
+pub mod runtime;

@@ -28,6 +28,12 @@ enum Command {
     Tenant(TenantCommand),
     /// List a tenant's plugin incidents: what failed, why, and what decided instead.
     Incidents(admin::Target),
+    /// Internal: compile a component read on stdin under a memory limit.
+    #[command(name = "__compile-worker", hide = true)]
+    CompileWorker {
+        /// Address-space limit in bytes.
+        memory_bytes: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +87,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Err(err) = nudge_cli::runtime::use_compile_worker() {
+        eprintln!("error: {err:#}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::Demo(options) => demo::main(&options),
         Command::Import(options) => import::main(&options),
@@ -91,6 +101,9 @@ fn main() -> ExitCode {
         Command::Plugin(PluginCommand::Rollback(target)) => admin::rollback(&target),
         Command::Tenant(TenantCommand::Limits { target, changes }) => admin::limits(&target, &changes),
         Command::Incidents(target) => admin::incidents(&target),
+        Command::CompileWorker { memory_bytes } => {
+            return nudge_runtime::worker_main(&nudge_runtime::Limits::default(), memory_bytes);
+        }
     };
     match result {
         Ok(code) => code,

@@ -4,7 +4,7 @@ use std::{path::Path, process::ExitCode};
 
 use anyhow::Result;
 use nudge_core::Action;
-use nudge_runtime::{Limits, Metering, Runtime, fixtures};
+use nudge_runtime::{Metering, fixtures};
 use serde::Serialize;
 
 /// The verdict on a component.
@@ -45,8 +45,9 @@ pub struct FixtureResult {
     pub wall_us: u64,
 }
 
-/// Checks the component at `path` under `limits`.
-pub fn check(path: &Path, limits: Limits) -> Report {
+/// Checks the component at `path` under the default limits, compiling it in
+/// the compile worker as an upload would.
+pub fn check(path: &Path) -> Report {
     let mut report = Report::default();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -55,7 +56,7 @@ pub fn check(path: &Path, limits: Limits) -> Report {
             return report;
         }
     };
-    let runtime = match Runtime::new(limits) {
+    let runtime = match crate::runtime::runtime(None) {
         Ok(r) => r,
         Err(e) => {
             report.reason = e.to_string();
@@ -109,8 +110,8 @@ fn absorb(report: &mut Report, m: Metering) {
 
 /// Runs the command: prints the report, exit 0 when accepted, 1 when not.
 pub fn main(path: &Path, json: bool) -> Result<ExitCode> {
-    let limits = Limits::default();
-    let report = check(path, limits.clone());
+    let report = check(path);
+    let limits = nudge_runtime::Limits::default();
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else if report.ok {

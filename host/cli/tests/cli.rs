@@ -117,3 +117,27 @@ fn demo_refuses_to_wipe_a_directory_that_is_not_its_own() {
     assert!(stderr.contains("is not a nudge demo directory"), "{stderr}");
     assert!(dir.path().join("precious.txt").exists());
 }
+
+#[test]
+fn the_compile_worker_bounds_memory_and_the_host_survives() {
+    use nudge_runtime::{CompileWorker, Limits, LoadError, Runtime, RuntimeOptions};
+    let worker = |memory_bytes| RuntimeOptions {
+        cache_dir: None,
+        compile_worker: Some(CompileWorker {
+            program: env!("CARGO_BIN_EXE_nudge").into(),
+            args: vec![nudge_cli::runtime::WORKER_COMMAND.into()],
+            memory_bytes,
+        }),
+    };
+    // Far too little address space to compile anything: the worker dies, the host reports it.
+    let starved = Runtime::with_options(Limits::default(), worker(24 << 20)).unwrap();
+    match starved.load(nudge_bundle::STANDARD_POLICY) {
+        Err(LoadError::Compile(reason)) => assert!(!reason.is_empty()),
+        other => panic!("expected a compile failure, got {other:?}"),
+    }
+    // The same runtime keeps working, and a worker with room compiles the plugin.
+    let roomy = Runtime::with_options(Limits::default(), worker(nudge_cli::runtime::WORKER_MEMORY_BYTES)).unwrap();
+    let plugin = roomy.load(nudge_bundle::STANDARD_POLICY).unwrap();
+    let (_, ctx) = nudge_runtime::fixtures::contexts().into_iter().next().unwrap();
+    assert!(plugin.decide(&ctx).result.is_ok());
+}

@@ -30,7 +30,7 @@ pub enum LoadError {
     /// An import the host does not offer to plugins.
     #[error("component imports {name}, which plugins may not use; allowed: {allowed}")]
     ForbiddenImport {
-        /// The import's full name, e.g. `wasi:filesystem/types@0.2.6`.
+        /// The forbidden imports' full names, comma separated, e.g. `wasi:filesystem/types@0.2.6`.
         name: String,
         /// What may be imported.
         allowed: &'static str,

@@ -45,14 +45,14 @@ pub fn allowed(name: &str) -> bool {
     })
 }
 
-/// Rejects the first import that is not on the allow-list, naming it.
+/// Rejects a component with imports off the allow-list, naming every one.
 pub(crate) fn check(component: &Component, engine: &Engine) -> Result<(), LoadError> {
-    for (name, _) in component.component_type().imports(engine) {
-        if !allowed(name) {
-            return Err(LoadError::ForbiddenImport { name: name.to_string(), allowed: ALLOWED_TEXT });
-        }
+    let ty = component.component_type();
+    let forbidden: Vec<&str> = ty.imports(engine).map(|(name, _)| name).filter(|name| !allowed(name)).collect();
+    if forbidden.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    Err(LoadError::ForbiddenImport { name: forbidden.join(", "), allowed: ALLOWED_TEXT })
 }
 
 #[cfg(test)]

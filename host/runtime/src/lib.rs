@@ -19,18 +19,24 @@
 //! ```
 
 mod bindings;
+mod cache;
 mod error;
 pub mod fixtures;
 mod imports;
 mod limits;
+mod metrics;
+mod pipe;
 mod plugin;
 mod runtime;
 mod state;
 mod validate;
+mod worker;
 
 pub use error::{CallError, LoadError};
 pub use imports::ALLOWED_TEXT as ALLOWED_IMPORTS;
 pub use limits::{Limits, PluginLimits};
+pub use metrics::Metrics;
 pub use plugin::{Instance, Metering, Outcome, Plugin, PolicyInfo};
-pub use runtime::Runtime;
+pub use runtime::{Runtime, RuntimeOptions};
 pub use validate::{MAX_FIELDS, MAX_HORIZON_DAYS, MAX_LABEL_LEN};
+pub use worker::{CompileWorker, worker_main};

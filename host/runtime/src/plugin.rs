@@ -110,9 +110,9 @@ impl Plugin {
     /// Instantiation counts towards the call's fuel, deadline and wall time.
     pub fn decide_with(&self, ctx: &DecisionContext, limits: &PluginLimits) -> Outcome {
         let started = Instant::now();
-        match self.instance(limits, ctx.now) {
+        let outcome = match self.instance_seeded(limits, ctx.now, ctx.seed) {
             Ok(mut instance) => {
-                let mut outcome = instance.decide(ctx);
+                let mut outcome = instance.decide_unrecorded(ctx);
                 if instance.metered {
                     outcome.metering.fuel = limits.fuel.saturating_sub(instance.store.get_fuel().unwrap_or(0));
                 }
@@ -124,7 +124,9 @@ impl Plugin {
                 metering: Metering { wall_us: started.elapsed().as_micros() as u64, ..Metering::default() },
                 log: Vec::new(),
             },
-        }
+        };
+        self.runtime.metrics().record(&outcome);
+        outcome
     }
 
     /// Runs `decide` on every fixture; the first failure rejects the plugin.
@@ -144,23 +146,46 @@ impl Plugin {
     /// A live instance for many calls: each call gets a fresh fuel budget
     /// and deadline, but memory persists between calls, so only use it for
     /// calls of one tenant.
+    /// Its randomness is seeded with 0; see [`Plugin::instance_seeded`].
     pub fn instance(&self, limits: &PluginLimits, now: jiff::Timestamp) -> Result<Instance, CallError> {
+        self.instance_seeded(limits, now, 0)
+    }
+
+    /// Like [`Plugin::instance`], with randomness seeded from `seed` (a decision's `ctx.seed`).
+    pub fn instance_seeded(
+        &self,
+        limits: &PluginLimits,
+        now: jiff::Timestamp,
+        seed: u64,
+    ) -> Result<Instance, CallError> {
         let clock = FixedClock::new(now);
-        let mut store = Store::new(&self.runtime.inner.engine, State::new(limits, &clock, 0));
+        let mut store = Store::new(&self.runtime.inner.engine, State::new(limits, &clock, seed));
+        // Bounds what the host copies out of the plugin in one call (a
+        // decision, a log line): without it, strings aliasing one buffer
+        // could make the host allocate far more than the plugin's memory.
+        store.set_hostcall_fuel(hostcall_budget(limits));
         store.limiter(|state| &mut state.meter);
         let ticks = (limits.deadline_ms.saturating_mul(1000) / EPOCH_TICK.as_micros() as u64).max(1);
         let metered = self.runtime.limits().fuel_metering;
         store.set_epoch_deadline(ticks);
         if metered {
-            store.set_fuel(limits.fuel).map_err(classify)?;
+            store.set_fuel(limits.fuel).map_err(|e| classify(e, limits))?;
         }
-        let policy = self.pre.instantiate(&mut store).map_err(classify)?;
-        Ok(Instance { store, policy, clock, limits: *limits, ticks, metered })
+        let policy = self.pre.instantiate(&mut store).map_err(|err| {
+            if err.downcast_ref::<Trap>().is_some() || err.downcast_ref::<LimitExceeded>().is_some() {
+                classify(err, limits)
+            } else {
+                // No slot free, or another host-side reason: not the plugin's fault.
+                CallError::new(IncidentKind::Instantiation, format!("{err:#}"))
+            }
+        })?;
+        Ok(Instance { runtime: self.runtime.clone(), store, policy, clock, limits: *limits, ticks, metered })
     }
 }
 
 /// A live plugin instance, reused across calls of one tenant.
 pub struct Instance {
+    runtime: Runtime,
     store: Store<State>,
     policy: Policy,
     clock: FixedClock,
@@ -178,6 +203,12 @@ impl std::fmt::Debug for Instance {
 impl Instance {
     /// Asks this instance to decide, with a fresh fuel budget and deadline.
     pub fn decide(&mut self, ctx: &DecisionContext) -> Outcome {
+        let outcome = self.decide_unrecorded(ctx);
+        self.runtime.metrics().record(&outcome);
+        outcome
+    }
+
+    fn decide_unrecorded(&mut self, ctx: &DecisionContext) -> Outcome {
         let input = bindings::context(ctx);
         let (result, mut metering) = self.call(ctx.now, |policy, store| policy.call_decide(store, &input));
         let log = self.store.data_mut().take_log();
@@ -210,13 +241,20 @@ impl Instance {
         let started = Instant::now();
         let result = refuel.and_then(|()| f(&self.policy, &mut self.store));
         let fuel_left = if self.metered { self.store.get_fuel().unwrap_or(0) } else { self.limits.fuel };
-        let metering = Metering {
+        let mut metering = Metering {
             fuel: self.limits.fuel.saturating_sub(fuel_left),
             wall_us: started.elapsed().as_micros() as u64,
             peak_memory_bytes: self.store.data().meter.peak_memory as u64,
             output_bytes: 0,
         };
-        (result.map_err(classify), metering)
+        let result = result.map_err(|e| {
+            if format!("{e:#}").contains(HOSTCALL_FUEL_EXHAUSTED) {
+                // At least this much was on its way out when the copy stopped.
+                metering.output_bytes = hostcall_budget(&self.limits) as u64;
+            }
+            classify(e, &self.limits)
+        });
+        (result, metering)
     }
 }
 
@@ -232,8 +270,29 @@ impl Metering {
     }
 }
 
-/// Names the reason a call failed.
-fn classify(err: wasmtime::Error) -> CallError {
+/// How wasmtime says a copy out of the guest ran past the hostcall budget.
+const HOSTCALL_FUEL_EXHAUSTED: &str = "fuel allocated for hostcalls has been exhausted";
+
+/// Bytes the host copies out of a plugin in one call, at most.
+fn hostcall_budget(limits: &PluginLimits) -> usize {
+    let bytes = limits.max_output_bytes.saturating_mul(2).saturating_add(limits.log_bytes).saturating_add(64 << 10);
+    usize::try_from(bytes).unwrap_or(usize::MAX)
+}
+
+/// Names the reason a call failed, the cause first (a trap's backtrace,
+/// if any, comes after it and is the part that gets truncated).
+fn classify(err: wasmtime::Error, limits: &PluginLimits) -> CallError {
+    let text = format!("{err:#}");
+    if text.contains(HOSTCALL_FUEL_EXHAUSTED) {
+        return CallError::new(
+            IncidentKind::InvalidDecision,
+            format!(
+                "plugin tried to hand the host more than {} bytes in one call, over the cap of {} bytes on its output",
+                hostcall_budget(limits),
+                limits.max_output_bytes
+            ),
+        );
+    }
     if let Some(trap) = err.downcast_ref::<Trap>() {
         match trap {
             Trap::OutOfFuel => return CallError::new(IncidentKind::OutOfFuel, "plugin used up its fuel budget"),
@@ -247,5 +306,9 @@ fn classify(err: wasmtime::Error) -> CallError {
     if let Some(limit) = err.downcast_ref::<LimitExceeded>() {
         return CallError::new(IncidentKind::ResourceLimit, limit.to_string());
     }
-    CallError::new(IncidentKind::Trap, format!("{err:#}"))
+    let cause = match err.downcast_ref::<Trap>() {
+        Some(trap) => trap.to_string(),
+        None => err.root_cause().to_string(),
+    };
+    CallError::new(IncidentKind::Trap, format!("{cause}\n{text}"))
 }

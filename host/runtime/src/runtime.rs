@@ -9,11 +9,22 @@ use wasmtime::{
 };
 
 use crate::{
-    Limits, LoadError, Plugin, PluginLimits,
+    Limits, LoadError, Metrics, Plugin, PluginLimits,
     bindings::{Policy, PolicyPre},
+    cache::ArtefactCache,
     imports,
     state::State,
+    worker::{self, CompileWorker},
 };
+
+/// Optional parts of a runtime.
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeOptions {
+    /// Where compiled plugins are kept across restarts.
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// A separate process that compiles uploads under a memory limit.
+    pub compile_worker: Option<CompileWorker>,
+}
 
 /// How often the epoch advances; deadlines are measured in these ticks.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -26,8 +37,12 @@ pub struct Runtime {
 
 pub(crate) struct Inner {
     pub engine: Engine,
+    pub cache: Option<ArtefactCache>,
+    pub cache_hits: std::sync::atomic::AtomicU64,
+    pub compile_worker: Option<CompileWorker>,
     pub linker: Linker<State>,
     pub limits: Limits,
+    pub metrics: Metrics,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -39,7 +54,18 @@ impl std::fmt::Debug for Runtime {
 impl Runtime {
     /// Builds the engine with `limits` and starts its epoch ticker.
     pub fn new(limits: Limits) -> Result<Self, LoadError> {
-        let engine = Engine::new(&engine_config(&limits)).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        Self::with_options(limits, RuntimeOptions::default())
+    }
+
+    /// Like [`Runtime::new`], keeping compiled plugins in `cache_dir` so a
+    /// restarted host does not compile them again.
+    pub fn with_artefact_cache(limits: Limits, cache_dir: &std::path::Path) -> Result<Self, LoadError> {
+        Self::with_options(limits, RuntimeOptions { cache_dir: Some(cache_dir.to_path_buf()), compile_worker: None })
+    }
+
+    /// A runtime with an artefact cache and/or a compile worker process.
+    pub fn with_options(limits: Limits, options: RuntimeOptions) -> Result<Self, LoadError> {
+        let engine = Engine::new(&engine_config(&limits, true)).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         Policy::add_to_linker::<State, HasSelf<State>>(&mut linker, |state| state)
@@ -47,7 +73,28 @@ impl Runtime {
         if limits.epoch_deadlines {
             spawn_epoch_ticker(&engine);
         }
-        Ok(Self { inner: Arc::new(Inner { engine, linker, limits }) })
+        let cache = options.cache_dir.as_deref().map(|dir| ArtefactCache::new(dir, &engine));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                engine,
+                cache,
+                cache_hits: Default::default(),
+                compile_worker: options.compile_worker,
+                linker,
+                limits,
+                metrics: Metrics::default(),
+            }),
+        })
+    }
+
+    /// Counters of every call made on this runtime.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Loads served from the compiled-artefact cache instead of compiling.
+    pub fn cache_hits(&self) -> u64 {
+        self.inner.cache_hits.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The limits every call runs under.
@@ -68,17 +115,37 @@ impl Runtime {
             return Err(LoadError::TooLarge { size: bytes.len(), cap });
         }
         check_header(bytes)?;
-        let component = self.compile(bytes)?;
-        imports::check(&component, &self.inner.engine)?;
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let cached = self.inner.cache.as_ref().and_then(|c| c.get(&self.inner.engine, &sha256));
+        let component = match cached {
+            Some(component) => {
+                self.inner.cache_hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                // Checked again: the allow-list may have changed since it was cached.
+                imports::check(&component, &self.inner.engine)?;
+                component
+            }
+            None => {
+                let component = self.compile(bytes)?;
+                imports::check(&component, &self.inner.engine)?;
+                if let Some(cache) = &self.inner.cache {
+                    cache.put(&sha256, &component);
+                }
+                component
+            }
+        };
         let pre = self.inner.linker.instantiate_pre(&component).map_err(|e| LoadError::World(format!("{e:#}")))?;
         let pre = PolicyPre::new(pre).map_err(|e| LoadError::World(format!("{e:#}")))?;
-        let sha256 = hex::encode(Sha256::digest(bytes));
         Plugin::new(self.clone(), pre, sha256, limits)
     }
 
-    /// Compiles untrusted bytes on a worker thread, giving up after the
-    /// compile timeout so one upload cannot hold the caller forever.
+    /// Compiles untrusted bytes: in the compile worker process if one is
+    /// configured (bounded in memory and time), else on a worker thread
+    /// (bounded in the caller's waiting time only).
     fn compile(&self, bytes: &[u8]) -> Result<Component, LoadError> {
+        let timeout = self.inner.limits.compile_timeout;
+        if let Some(worker) = &self.inner.compile_worker {
+            return worker::compile(worker, &self.inner.engine, bytes, timeout);
+        }
         let (tx, rx) = std::sync::mpsc::channel();
         let engine = self.inner.engine.clone();
         let owned = bytes.to_vec();
@@ -89,7 +156,6 @@ impl Runtime {
                 let _ = tx.send(Component::new(&engine, &owned).map_err(|e| format!("{e:#}")));
             })
             .map_err(|e| LoadError::Engine(format!("cannot start a compile thread: {e}")))?;
-        let timeout = self.inner.limits.compile_timeout;
         match rx.recv_timeout(timeout) {
             Ok(result) => result.map_err(LoadError::Compile),
             Err(_) => Err(LoadError::CompileTimeout(timeout)),
@@ -110,7 +176,9 @@ fn check_header(bytes: &[u8]) -> Result<(), LoadError> {
     }
 }
 
-fn engine_config(limits: &Limits) -> Config {
+/// The engine settings for plugins; `pooled` selects the pooling allocator
+/// (the host) or on-demand allocation (a compile worker). Both compile the same code.
+pub(crate) fn engine_config(limits: &Limits, pooled: bool) -> Config {
     let mut config = Config::new();
     config
         .consume_fuel(limits.fuel_metering)
@@ -131,7 +199,9 @@ fn engine_config(limits: &Limits) -> Config {
         .total_stacks(n)
         .max_memory_size(usize::try_from(limits.max_memory_bytes).unwrap_or(usize::MAX))
         .table_elements(usize::try_from(limits.max_table_elements).unwrap_or(usize::MAX));
-    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    if pooled {
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
     config
 }
 

@@ -11,14 +11,13 @@ use std::{
 use jiff::Timestamp;
 use rand::{SeedableRng, rngs::StdRng};
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::{
-    HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView, p2::pipe::MemoryOutputPipe,
-};
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::{
     PluginLimits,
     bindings::{Level, nudge},
     limits::Meter,
+    pipe::BoundedPipe,
 };
 
 /// Everything one plugin call may touch.
@@ -26,8 +25,8 @@ pub(crate) struct State {
     wasi: WasiCtx,
     table: ResourceTable,
     pub meter: Meter,
-    stdout: MemoryOutputPipe,
-    stderr: MemoryOutputPipe,
+    stdout: BoundedPipe,
+    stderr: BoundedPipe,
     log: BoundedLog,
 }
 
@@ -37,8 +36,8 @@ impl State {
     /// seeded from `seed`; output captured.
     pub fn new(limits: &PluginLimits, now: &FixedClock, seed: u64) -> Self {
         let log_bytes = usize::try_from(limits.log_bytes).unwrap_or(usize::MAX);
-        let stdout = MemoryOutputPipe::new(log_bytes);
-        let stderr = MemoryOutputPipe::new(log_bytes);
+        let stdout = BoundedPipe::new(log_bytes);
+        let stderr = BoundedPipe::new(log_bytes);
         let wasi = WasiCtxBuilder::new()
             .stdout(stdout.clone())
             .stderr(stderr.clone())
@@ -69,10 +68,10 @@ impl State {
             lines.push("[log truncated]".to_string());
         }
         for (name, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
-            let bytes = pipe.contents();
-            if !bytes.is_empty() {
+            let (bytes, dropped) = pipe.contents();
+            if !bytes.is_empty() || dropped {
                 let text = String::from_utf8_lossy(&bytes);
-                let marker = if bytes.len() >= self.log.cap { " [truncated]" } else { "" };
+                let marker = if dropped { " [truncated]" } else { "" };
                 lines.push(format!("{name}: {}{marker}", text.trim_end()));
             }
         }

@@ -19,14 +19,16 @@ const PAST_SLACK: SignedDuration = SignedDuration::from_hours(24);
 /// Longest field value or reason, in bytes.
 const MAX_TEXT_LEN: usize = 1024;
 
-/// Bytes of strings and list items a decision hands back to the host.
+/// Bytes of strings and list items a decision hands back to the host:
+/// string contents plus each list element's canonical-ABI size (a field is
+/// two string pointers, 16 bytes; a fallback channel, 1 byte).
 pub(crate) fn output_bytes(d: &wit::Decision) -> usize {
     let action = match &d.action {
         wit::Action::Notify(n) => {
             n.template.len()
                 + n.step.len()
                 + n.fallbacks.len()
-                + n.fields.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+                + n.fields.iter().map(|(k, v)| 16 + k.len() + v.len()).sum::<usize>()
         }
         wit::Action::Wait(_) => 0,
         wit::Action::Stop(r) | wit::Action::Escalate(r) => r.len(),

@@ -74,6 +74,11 @@ impl Scheduler {
         &self.store
     }
 
+    /// The plugin runtime, with its metrics.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
     /// The outbox.
     pub fn outbox(&self) -> &Outbox {
         &self.outbox

@@ -1,0 +1,35 @@
+//! The runtime every command uses: artefact cache and compile worker set up.
+
+use std::{ffi::OsString, path::Path, sync::OnceLock};
+
+use anyhow::{Context, Result};
+use nudge_runtime::{CompileWorker, Limits, Runtime, RuntimeOptions};
+
+/// The hidden subcommand that runs the compile worker.
+pub const WORKER_COMMAND: &str = "__compile-worker";
+/// Address space a compile worker may use: 2 GiB.
+pub const WORKER_MEMORY_BYTES: u64 = 2 << 30;
+
+static WORKER: OnceLock<CompileWorker> = OnceLock::new();
+
+/// Makes every runtime of this process compile uploads in a worker process
+/// running this executable's hidden `__compile-worker` subcommand. The
+/// `nudge` binary calls this first thing; library callers (tests) that
+/// don't, compile in-process.
+pub fn use_compile_worker() -> Result<()> {
+    let program = std::env::current_exe().context("locating the nudge executable for the compile worker")?;
+    let _ = WORKER.set(CompileWorker {
+        program,
+        args: vec![OsString::from(WORKER_COMMAND)],
+        memory_bytes: WORKER_MEMORY_BYTES,
+    });
+    Ok(())
+}
+
+/// A runtime with the default limits, the compile worker if this process
+/// uses one, and, given a data directory, compiled plugins cached in it.
+pub fn runtime(data_dir: Option<&Path>) -> Result<Runtime> {
+    let options =
+        RuntimeOptions { cache_dir: data_dir.map(|d| d.join("cache")), compile_worker: WORKER.get().cloned() };
+    Ok(Runtime::with_options(Limits::default(), options)?)
+}

@@ -1,0 +1,53 @@
+//! Loading components: the compiled-artefact cache and upload checks.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use nudge_runtime::{Limits, LoadError, Runtime};
+
+#[test]
+fn a_restarted_host_loads_compiled_plugins_from_its_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Runtime::with_artefact_cache(Limits::default(), dir.path()).unwrap();
+    first.load(nudge_bundle::STANDARD_POLICY).unwrap();
+    assert_eq!(first.cache_hits(), 0);
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].extension().is_some_and(|e| e == "cwasm"));
+
+    let restarted = Runtime::with_artefact_cache(Limits::default(), dir.path()).unwrap();
+    let plugin = restarted.load(nudge_bundle::STANDARD_POLICY).unwrap();
+    assert_eq!(restarted.cache_hits(), 1);
+    let (_, ctx) = nudge_runtime::fixtures::contexts().into_iter().next().unwrap();
+    assert!(plugin.decide(&ctx).result.is_ok(), "a cached plugin decides like a compiled one");
+}
+
+#[test]
+fn a_corrupted_cache_file_is_recompiled_not_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    Runtime::with_artefact_cache(Limits::default(), dir.path()).unwrap().load(nudge_bundle::STANDARD_POLICY).unwrap();
+    let file = std::fs::read_dir(dir.path()).unwrap().next().unwrap().unwrap().path();
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&file, bytes).unwrap();
+
+    let runtime = Runtime::with_artefact_cache(Limits::default(), dir.path()).unwrap();
+    let plugin = runtime.load(nudge_bundle::STANDARD_POLICY).unwrap();
+    assert_eq!(runtime.cache_hits(), 0, "the corrupted artefact must not be used");
+    let (_, ctx) = nudge_runtime::fixtures::contexts().into_iter().next().unwrap();
+    assert!(plugin.decide(&ctx).result.is_ok());
+}
+
+#[test]
+fn precompiled_native_code_is_refused() {
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    let engine_output = wasmtime_precompiled_header();
+    assert!(matches!(runtime.load(&engine_output), Err(LoadError::NotWasm)));
+}
+
+/// The first bytes of anything wasmtime precompiles: an ELF object.
+fn wasmtime_precompiled_header() -> Vec<u8> {
+    let mut bytes = b"\x7fELF\x02\x01\x01\0".to_vec();
+    bytes.resize(4096, 0);
+    bytes
+}
