@@ -18,6 +18,9 @@ const GUESTS: &[(&str, &str)] = &[
     ("nudge-guest-trap", "TRAP"),
     ("nudge-guest-spin", "SPIN"),
     ("nudge-guest-sleeper", "SLEEPER"),
+    ("nudge-guest-hostile", "HOSTILE"),
+    ("nudge-guest-fs-reader", "FS_READER"),
+    ("nudge-guest-net-dialer", "NET_DIALER"),
 ];
 
 /// The target every guest is built for.

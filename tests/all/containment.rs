@@ -57,6 +57,7 @@ fn plugins_that_fail_their_dry_runs_are_never_installed() {
             csv: None,
             plugin: Some(guest.into()),
             json: true,
+            metrics: None,
         };
         let err = nudge_cli::demo::run(&options).unwrap_err().to_string();
         assert!(err.contains("dry run on fixture"), "{err}");

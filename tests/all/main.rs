@@ -2,8 +2,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alloc_meter;
 mod containment;
+mod encode;
 mod harness;
+mod hostile_decide;
+mod hostile_load;
+mod hostile_output;
+mod hostile_support;
+mod hostile_tenants;
+mod isolation;
 mod outbox_check;
 mod quiet_hours;
 mod replay;

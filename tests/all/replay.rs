@@ -12,6 +12,7 @@ struct Run {
     _dir: tempfile::TempDir,
     report: DemoReport,
     outbox: std::path::PathBuf,
+    metrics: String,
 }
 
 /// The full replay runs once and every test reads its results.
@@ -19,10 +20,17 @@ fn full_replay() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
     RUN.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let options = Options { data_dir: dir.path().join("demo"), csv: None, plugin: None, json: true };
+        let options = Options {
+            data_dir: dir.path().join("demo"),
+            csv: None,
+            plugin: None,
+            json: true,
+            metrics: Some(dir.path().join("metrics.prom")),
+        };
         let report = demo::run(&options).unwrap();
         let outbox = dir.path().join("demo/outbox");
-        Run { _dir: dir, report, outbox }
+        let metrics = std::fs::read_to_string(dir.path().join("metrics.prom")).unwrap();
+        Run { _dir: dir, report, outbox, metrics }
     })
 }
 
@@ -97,4 +105,21 @@ fn the_demo_prints_every_required_json_key() {
     }
     let text = demo::render(&full_replay().report);
     assert!(text.contains("2466 invoices from 100 customers"), "{text}");
+}
+
+#[test]
+fn every_plugin_call_is_metered() {
+    let run = full_replay();
+    // Every decision of the replay, plus one dry run per fixture at upload.
+    let calls = run.report.summary.decisions + nudge_runtime::fixtures::contexts().len();
+    let ok = format!("nudge_decide_calls_total{{result=\"ok\"}} {calls}\n");
+    assert!(run.metrics.contains(&ok), "expected {ok:?} in\n{}", run.metrics);
+    assert!(run.metrics.contains(&format!("nudge_decide_duration_seconds_count {calls}\n")));
+    let fuel: u64 = run
+        .metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("nudge_decide_fuel_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!(fuel > calls as u64 * 1_000, "fuel is counted: {fuel}");
 }

@@ -20,6 +20,20 @@ pub mod test_guests {
     /// `nudge-guest-sleeper`: passes the upload's dry runs, then traps or
     /// loops forever when the tenant configuration says `{"misbehave": "trap"|"spin"}`.
     pub const SLEEPER: &str = env!("NUDGE_BUNDLE_SLEEPER");
+
+    /// `nudge-guest-hostile`: passes the upload's dry runs, then does the one
+    /// hostile thing its tenant configuration `{"misbehave": MODE}` names
+    /// (stack overflow, memory bomb, out-of-range decisions, floods, probes of
+    /// the environment and clocks, memory canaries); see its crate docs.
+    pub const HOSTILE: &str = env!("NUDGE_BUNDLE_HOSTILE");
+
+    /// `nudge-guest-fs-reader`: reads a file with `std::fs`, so it imports
+    /// `wasi:filesystem` and must be rejected at upload.
+    pub const FS_READER: &str = env!("NUDGE_BUNDLE_FS_READER");
+
+    /// `nudge-guest-net-dialer`: opens a TCP connection with `std::net`, so it
+    /// imports `wasi:sockets` and must be rejected at upload.
+    pub const NET_DIALER: &str = env!("NUDGE_BUNDLE_NET_DIALER");
 }
 
 #[cfg(test)]
@@ -34,7 +48,14 @@ mod tests {
     #[test]
     fn every_guest_is_a_component() {
         assert!(STANDARD_POLICY.starts_with(&COMPONENT_PREAMBLE));
-        for path in [test_guests::TRAP, test_guests::SPIN, test_guests::SLEEPER] {
+        for path in [
+            test_guests::TRAP,
+            test_guests::SPIN,
+            test_guests::SLEEPER,
+            test_guests::HOSTILE,
+            test_guests::FS_READER,
+            test_guests::NET_DIALER,
+        ] {
             let bytes = std::fs::read(path).unwrap();
             assert!(bytes.starts_with(&COMPONENT_PREAMBLE), "{path}");
         }
