@@ -7,8 +7,7 @@ use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 use nudge_core::{PluginLimits, TenantId};
 use nudge_runtime::Limits;
-use nudge_scheduler::{Scheduler, SchedulerConfig};
-use nudge_store::Store;
+use nudge_scheduler::Scheduler;
 use serde::Serialize;
 
 /// Where the data lives and whose it is.
@@ -30,9 +29,7 @@ impl Target {
         if !self.data_dir.join("store").exists() {
             bail!("{} holds no nudge store; run `nudge import` first or pass --data-dir", self.data_dir.display());
         }
-        let store = Store::open(self.data_dir.join("store")).context("opening the store")?;
-        let runtime = crate::runtime::runtime(Some(&self.data_dir))?;
-        let scheduler = Scheduler::new(store, runtime, SchedulerConfig::new(self.data_dir.join("outbox")));
+        let scheduler = crate::runtime::scheduler(&self.data_dir)?;
         let tenant = TenantId::new(self.tenant.clone())?;
         if scheduler.store().tenant(&tenant)?.is_none() {
             bail!("tenant {tenant} does not exist in {}", self.data_dir.display());

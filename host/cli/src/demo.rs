@@ -18,10 +18,9 @@ use jiff::{SignedDuration, Timestamp};
 use nudge_core::{Payment, PaymentId, Tenant, TenantId, TenantSettings, time};
 use nudge_ingest::ar;
 use nudge_scheduler::{
-    Scheduler, SchedulerConfig, Summary,
+    Summary,
     replay::{self, FeedItem},
 };
-use nudge_store::Store;
 use serde::Serialize;
 
 /// The real example data, embedded so the demo runs from anywhere.
@@ -73,9 +72,7 @@ pub fn run(options: &Options) -> Result<DemoReport> {
     prepare(&options.data_dir)?;
     // Absolute, so the printed outbox path works from any directory.
     let data_dir = fs::canonicalize(&options.data_dir)?;
-    let store = Store::open(data_dir.join("store")).context("opening the demo store")?;
-    let runtime = crate::runtime::runtime(Some(&data_dir))?;
-    let scheduler = Scheduler::new(store, runtime, SchedulerConfig::new(data_dir.join("outbox")));
+    let scheduler = crate::runtime::scheduler(&data_dir)?;
     let from: Timestamp = "2012-01-01T00:00:00Z".parse()?;
     let until: Timestamp = "2014-01-31T23:59:59Z".parse()?;
 

@@ -9,8 +9,6 @@ use anyhow::{Context, Result};
 use jiff::{SignedDuration, Timestamp};
 use nudge_core::{Payment, PaymentId, Tenant, TenantId, TenantSettings, time};
 use nudge_ingest::ar;
-use nudge_scheduler::{Scheduler, SchedulerConfig};
-use nudge_store::Store;
 use serde::Serialize;
 
 /// Options of `nudge import`.
@@ -48,9 +46,7 @@ pub fn run(options: &Options) -> Result<ImportReport> {
     let file = fs::File::open(&options.csv).with_context(|| format!("opening {}", options.csv.display()))?;
     let data = ar::read(file, &tenant_id).with_context(|| format!("importing {}", options.csv.display()))?;
     fs::create_dir_all(&options.data_dir)?;
-    let store = Store::open(options.data_dir.join("store")).context("opening the store")?;
-    let runtime = crate::runtime::runtime(Some(&options.data_dir))?;
-    let scheduler = Scheduler::new(store, runtime, SchedulerConfig::new(options.data_dir.join("outbox")));
+    let scheduler = crate::runtime::scheduler(&options.data_dir)?;
     let now = Timestamp::now();
     if scheduler.store().tenant(&tenant_id)?.is_none() {
         scheduler.put_tenant(&Tenant {

@@ -4,6 +4,8 @@ use std::{ffi::OsString, path::Path, sync::OnceLock};
 
 use anyhow::{Context, Result};
 use nudge_runtime::{CompileWorker, Limits, Runtime, RuntimeOptions};
+use nudge_scheduler::{Scheduler, SchedulerConfig};
+use nudge_store::Store;
 
 /// The hidden subcommand that runs the compile worker.
 pub const WORKER_COMMAND: &str = "__compile-worker";
@@ -32,4 +34,11 @@ pub fn runtime(data_dir: Option<&Path>) -> Result<Runtime> {
     let options =
         RuntimeOptions { cache_dir: data_dir.map(|d| d.join("cache")), compile_worker: WORKER.get().cloned() };
     Ok(Runtime::with_options(Limits::default(), options)?)
+}
+
+/// A scheduler over the data directory `data_dir`: its store, its
+/// compiled-plugin cache and its outbox.
+pub fn scheduler(data_dir: &Path) -> Result<Scheduler> {
+    let store = Store::open(data_dir.join("store")).context("opening the store")?;
+    Ok(Scheduler::new(store, runtime(Some(data_dir))?, SchedulerConfig::new(data_dir.join("outbox"))))
 }

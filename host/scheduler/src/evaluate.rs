@@ -7,7 +7,7 @@ use nudge_core::{
 };
 use nudge_store::{ScheduleEntry, ScheduleKind, Tx, TxResult};
 
-use crate::{Error, Result, Scheduler, policy::Decided};
+use crate::{Result, Scheduler, policy::Decided};
 
 /// Most notices one invoice can get, whatever its policy decides.
 pub const MAX_NOTICES_PER_INVOICE: usize = 12;
@@ -30,11 +30,7 @@ impl Scheduler {
             self.store.transact(|tx| finish(tx, entry, tenant_id, invoice_id))?;
             return Ok(());
         };
-        let tenant = self.store.tenant(tenant_id)?.ok_or_else(|| Error::UnknownTenant(tenant_id.clone()))?;
-        let customer = self.store.customer(tenant_id, &invoice.customer)?.ok_or_else(|| Error::UnknownCustomer {
-            invoice: invoice.id.clone(),
-            customer: invoice.customer.to_string(),
-        })?;
+        let (tenant, customer) = self.parties(&invoice)?;
         let tz = time::zone(&customer.time_zone)?;
         let ctx = self.context(&tenant, &customer, &tz, invoice, now)?;
         let decided = self.decide(&tenant, &ctx)?;

@@ -69,6 +69,16 @@ impl Scheduler {
         }
     }
 
+    /// The tenant and the customer of an invoice, which must both exist.
+    pub(crate) fn parties(&self, invoice: &nudge_core::Invoice) -> Result<(Tenant, nudge_core::Customer)> {
+        let tenant =
+            self.store.tenant(&invoice.tenant)?.ok_or_else(|| crate::Error::UnknownTenant(invoice.tenant.clone()))?;
+        let customer = self.store.customer(&invoice.tenant, &invoice.customer)?.ok_or_else(|| {
+            crate::Error::UnknownCustomer { invoice: invoice.id.clone(), customer: invoice.customer.to_string() }
+        })?;
+        Ok((tenant, customer))
+    }
+
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store

@@ -5,7 +5,7 @@ use nudge_core::{Channel, Customer, EventKind, Invoice, Money, Notice, NoticeSta
 use nudge_delivery::{Fields, Message};
 use nudge_store::{ScheduleEntry, ScheduleKind};
 
-use crate::{Error, Result, Scheduler};
+use crate::{Result, Scheduler};
 
 impl Scheduler {
     /// Handles a due `Send` entry for `step`.
@@ -18,11 +18,7 @@ impl Scheduler {
             self.store.transact(|tx| tx.unschedule(entry).map(drop))?;
             return Ok(());
         };
-        let tenant = self.store.tenant(tenant_id)?.ok_or_else(|| Error::UnknownTenant(tenant_id.clone()))?;
-        let customer = self.store.customer(tenant_id, &invoice.customer)?.ok_or_else(|| Error::UnknownCustomer {
-            invoice: invoice.id.clone(),
-            customer: invoice.customer.to_string(),
-        })?;
+        let (tenant, customer) = self.parties(&invoice)?;
         // Re-verify right before sending: a payment, void or dispute wins.
         if let Some(reason) = invoice.blocked_reason() {
             return self.settle(entry, notice, NoticeState::Suppressed { at: now, reason: reason.into() });
