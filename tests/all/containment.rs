@@ -29,7 +29,10 @@ fn replay_misbehaving(mode: &str, expected_kinds: &[&str]) {
     let store = run.scheduler.store();
     let incidents = store.incidents(&run.tenant).unwrap();
     assert!(incidents.iter().all(|i| i.plugin_version == 1 && i.fallback == "default-policy" && !i.message.is_empty()));
-    assert!(incidents.iter().all(|i| i.fuel_used > 0 && i.wall_us > 0), "calls are metered even when they fail");
+    assert!(
+        incidents.iter().all(|i| i.fuel_used > 0 && i.wall_us > 0 && i.peak_memory_bytes > 0),
+        "calls are metered even when they fail"
+    );
     let plugin = store.plugin(&run.tenant, 1).unwrap().unwrap();
     let reason = plugin.disabled_reason.expect("the breaker records why it switched the plugin off");
     assert!(reason.contains("circuit breaker"), "{reason}");

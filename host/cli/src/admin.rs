@@ -157,7 +157,8 @@ pub fn incidents(target: &Target) -> Result<ExitCode> {
                 serde_json::json!({
                     "plugin_version": i.plugin_version, "invoice": i.invoice, "at": i.at.to_string(),
                     "kind": i.kind.as_str(), "message": i.message, "fuel_used": i.fuel_used,
-                    "wall_us": i.wall_us, "fallback": i.fallback,
+                    "wall_us": i.wall_us, "peak_memory_bytes": i.peak_memory_bytes,
+                    "output_bytes": i.output_bytes, "fallback": i.fallback,
                 })
             })
             .collect();
@@ -166,7 +167,7 @@ pub fn incidents(target: &Target) -> Result<ExitCode> {
         println!("{} incidents for tenant {tenant}", incidents.len());
         for i in incidents {
             println!(
-                "  {}  version {}  invoice {}  {}: {}  (fuel {}, {} µs; {} decided instead)",
+                "  {}  version {}  invoice {}  {}: {}  (fuel {}, {} µs, peak memory {} bytes, output {} bytes; {} decided instead)",
                 i.at,
                 i.plugin_version,
                 i.invoice,
@@ -174,6 +175,8 @@ pub fn incidents(target: &Target) -> Result<ExitCode> {
                 i.message,
                 i.fuel_used,
                 i.wall_us,
+                i.peak_memory_bytes,
+                i.output_bytes,
                 i.fallback
             );
         }

@@ -59,6 +59,12 @@ pub struct Incident {
     pub fuel_used: u64,
     /// Wall time of the call in microseconds.
     pub wall_us: u64,
+    /// Largest linear memory the call reached, in bytes.
+    #[serde(default)]
+    pub peak_memory_bytes: u64,
+    /// Bytes the call handed back (at least this many when it was cut off).
+    #[serde(default)]
+    pub output_bytes: u64,
     /// What the host did instead ("default-policy", ...).
     pub fallback: String,
 }

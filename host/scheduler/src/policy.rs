@@ -83,6 +83,8 @@ impl Scheduler {
             message: error.message,
             fuel_used: metering.fuel,
             wall_us: metering.wall_us,
+            peak_memory_bytes: metering.peak_memory_bytes,
+            output_bytes: metering.output_bytes,
             fallback: fallback.to_string(),
         };
         self.store.transact(|tx| tx.record_incident(&incident))?;
