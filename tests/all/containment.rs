@@ -44,6 +44,16 @@ fn replay_misbehaving(mode: &str, expected_kinds: &[&str]) {
 #[test]
 fn a_plugin_that_traps_in_production_is_contained() {
     replay_misbehaving("trap", &["trap"]);
+    // The incident carries the plugin's own last words, not only a backtrace.
+    let plugin = std::fs::read(nudge_bundle::test_guests::SLEEPER).unwrap();
+    let settings = TenantSettings { plugin_config: r#"{"misbehave":"trap"}"#.into(), ..TenantSettings::default() };
+    let run = replay(20, settings, &plugin);
+    let incidents = run.scheduler.store().incidents(&run.tenant).unwrap();
+    assert!(!incidents.is_empty());
+    for i in incidents {
+        let head: String = i.message.lines().take(2).collect::<Vec<_>>().join("\n");
+        assert!(head.contains("unreachable") && head.contains("deliberate trap"), "{}", i.message);
+    }
 }
 
 #[test]

@@ -74,7 +74,8 @@ fn bytes_that_are_not_wasm_are_refused() {
     says(&error, "does not start with the wasm magic bytes");
     // WAT text is not accepted either: only the host compiles, from binary.
     let error = refused(b"(component)");
-    assert!(matches!(error, LoadError::NotWasm), "{error:?}");
+    assert!(matches!(error, LoadError::Text), "{error:?}");
+    says(&error, "WebAssembly text");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Operator and tenant commands on a data directory: plugin versions,
 //! per-tenant limits, incidents.
 
-use std::{fs, path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
@@ -57,7 +57,7 @@ struct VersionRow {
 /// `nudge plugin upload`.
 pub fn upload(target: &Target, file: &PathBuf, activate: bool) -> Result<ExitCode> {
     let (scheduler, tenant) = target.open()?;
-    let bytes = fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let bytes = crate::output::read_capped(file, nudge_runtime::MAX_COMPONENT_BYTES)?;
     let now = Timestamp::now();
     let record = scheduler.upload_plugin(&tenant, &bytes, now)?;
     if activate {
@@ -65,9 +65,9 @@ pub fn upload(target: &Target, file: &PathBuf, activate: bool) -> Result<ExitCod
     }
     scheduler.store().flush()?;
     if target.json {
-        println!("{}", serde_json::to_string(&row(&record, activate))?);
+        crate::outln!("{}", serde_json::to_string(&row(&record, activate))?);
     } else {
-        println!(
+        crate::outln!(
             "uploaded {} {} as version {} of tenant {tenant}{} (dry runs: worst fuel {}, {} µs)",
             record.name,
             record.declared_version,
@@ -103,11 +103,11 @@ pub fn list(target: &Target) -> Result<ExitCode> {
     let rows: Vec<VersionRow> =
         scheduler.store().plugins(&tenant)?.iter().map(|p| row(p, Some(p.version) == active)).collect();
     if target.json {
-        println!("{}", serde_json::to_string(&rows)?);
+        crate::outln!("{}", serde_json::to_string(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
     if rows.is_empty() {
-        println!("tenant {tenant} has no plugin versions; the built-in default policy decides");
+        crate::outln!("tenant {tenant} has no plugin versions; the built-in default policy decides");
     }
     for r in rows {
         let state = match (&r.disabled_reason, r.active) {
@@ -115,7 +115,7 @@ pub fn list(target: &Target) -> Result<ExitCode> {
             (None, true) => "active".into(),
             (None, false) => "inactive".into(),
         };
-        println!(
+        crate::outln!(
             "{:>3}  {} {}  sha256 {}  {} bytes  uploaded {}  {state}",
             r.version,
             r.name,
@@ -133,7 +133,7 @@ pub fn activate(target: &Target, version: u32) -> Result<ExitCode> {
     let (scheduler, tenant) = target.open()?;
     scheduler.activate_plugin(&tenant, version, Timestamp::now())?;
     scheduler.store().flush()?;
-    println!("version {version} is now active for tenant {tenant}");
+    crate::outln!("version {version} is now active for tenant {tenant}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -142,7 +142,7 @@ pub fn rollback(target: &Target) -> Result<ExitCode> {
     let (scheduler, tenant) = target.open()?;
     let version = scheduler.rollback_plugin(&tenant, Timestamp::now())?;
     scheduler.store().flush()?;
-    println!("rolled back: version {version} is now active for tenant {tenant}");
+    crate::outln!("rolled back: version {version} is now active for tenant {tenant}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -162,17 +162,17 @@ pub fn incidents(target: &Target) -> Result<ExitCode> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string(&rows)?);
+        crate::outln!("{}", serde_json::to_string(&rows)?);
     } else {
-        println!("{} incidents for tenant {tenant}", incidents.len());
+        crate::outln!("{} incidents for tenant {tenant}", incidents.len());
         for i in incidents {
-            println!(
+            crate::outln!(
                 "  {}  version {}  invoice {}  {}: {}  (fuel {}, {} µs, peak memory {} bytes, output {} bytes; {} decided instead)",
                 i.at,
                 i.plugin_version,
                 i.invoice,
                 i.kind.as_str(),
-                i.message,
+                i.message.lines().take(2).collect::<Vec<_>>().join(" | "),
                 i.fuel_used,
                 i.wall_us,
                 i.peak_memory_bytes,
@@ -237,9 +237,9 @@ pub fn limits(target: &Target, changes: &LimitChanges) -> Result<ExitCode> {
         scheduler.store().flush()?;
     }
     if target.json {
-        println!("{}", serde_json::to_string(&l)?);
+        crate::outln!("{}", serde_json::to_string(&l)?);
     } else {
-        println!(
+        crate::outln!(
             "tenant {tenant_id}: fuel {}, deadline {} ms, memory {} bytes, tables {} elements, output {} bytes, log {} bytes, component {} bytes",
             l.fuel,
             l.deadline_ms,

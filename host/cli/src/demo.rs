@@ -27,6 +27,8 @@ use serde::Serialize;
 const EXAMPLE_CSV: &[u8] = include_bytes!("../../../examples/data/accounts-receivable.csv");
 /// Marks a data directory as the demo's own, so a rerun may wipe it.
 const MARKER: &str = ".nudge-demo";
+/// Largest CSV the commands read: 256 MiB.
+pub const MAX_CSV_BYTES: u64 = 256 << 20;
 /// The demo tenant.
 pub const TENANT: &str = "acme";
 
@@ -69,12 +71,18 @@ pub struct DemoReport {
 /// Runs the demo and returns its report.
 pub fn run(options: &Options) -> Result<DemoReport> {
     let started = Instant::now();
+    if let Some(path) = &options.metrics {
+        // Fail before the replay, not after it, if the metrics cannot be written.
+        fs::write(path, "").with_context(|| format!("cannot write metrics to {}", path.display()))?;
+    }
     prepare(&options.data_dir)?;
     // Absolute, so the printed outbox path works from any directory.
     let data_dir = fs::canonicalize(&options.data_dir)?;
     let scheduler = crate::runtime::scheduler(&data_dir)?;
-    let from: Timestamp = "2012-01-01T00:00:00Z".parse()?;
-    let until: Timestamp = "2014-01-31T23:59:59Z".parse()?;
+    // The bundled history is replayed over its documented window; another
+    // file over its own span, from its first invoice to a month after its
+    // last settlement.
+    let (from, until): (Timestamp, Timestamp) = ("2012-01-01T00:00:00Z".parse()?, "2014-01-31T23:59:59Z".parse()?);
 
     let tenant = Tenant {
         id: TenantId::new(TENANT)?,
@@ -84,7 +92,7 @@ pub fn run(options: &Options) -> Result<DemoReport> {
     };
     scheduler.put_tenant(&tenant)?;
     let bytes = match &options.plugin {
-        Some(path) => fs::read(path).with_context(|| format!("reading plugin {}", path.display()))?,
+        Some(path) => crate::output::read_capped(path, nudge_runtime::MAX_COMPONENT_BYTES)?,
         None => nudge_bundle::STANDARD_POLICY.to_vec(),
     };
     let plugin = scheduler.install_plugin(&tenant.id, &bytes, from)?;
@@ -92,9 +100,13 @@ pub fn run(options: &Options) -> Result<DemoReport> {
     let data = match &options.csv {
         Some(path) => {
             let file = fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-            ar::read(file, &tenant.id)?
+            ar::read(crate::output::Capped::new(file, MAX_CSV_BYTES), &tenant.id)?
         }
         None => ar::read(EXAMPLE_CSV, &tenant.id)?,
+    };
+    let (from, until) = match &options.csv {
+        Some(_) => span(&data)?,
+        None => (from, until),
     };
     for customer in &data.customers {
         scheduler.upsert_customer(customer, from)?;
@@ -116,10 +128,20 @@ pub fn run(options: &Options) -> Result<DemoReport> {
             plugin.version,
             &plugin.sha256[..12]
         ),
-        replay_from: "2012-01-01".into(),
-        replay_until: "2014-01-31".into(),
+        replay_from: from.to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
+        replay_until: until.to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
         elapsed_ms: started.elapsed().as_millis(),
     })
+}
+
+/// The span a file's history covers: from the day before its first invoice
+/// to 31 days after its last settlement, in UTC.
+fn span(data: &ar::ArData) -> Result<(Timestamp, Timestamp)> {
+    let first = data.invoices.iter().map(|h| h.invoice.issued_on).min().context("the file has no invoices")?;
+    let last = data.invoices.iter().map(|h| h.settled_on).max().context("the file has no invoices")?;
+    let from = first.yesterday()?.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp();
+    let until = last.checked_add(jiff::ToSpan::days(31))?.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp();
+    Ok((from, until))
 }
 
 /// Invoices at 09:00 local on their invoice date; full payment at 00:00
@@ -152,7 +174,14 @@ pub fn feed(data: &ar::ArData) -> Result<Vec<(Timestamp, FeedItem)>> {
 fn prepare(dir: &Path) -> Result<()> {
     if dir.exists() {
         let is_demo = dir.join(MARKER).exists();
-        let is_empty = fs::read_dir(dir)?.next().is_none();
+        let is_empty = dir.is_dir() && fs::read_dir(dir)?.next().is_none();
+        if !dir.is_dir() {
+            bail!("{} is not a directory; choose another --data-dir", dir.display());
+        }
+        if is_demo && dir.join("store").exists() {
+            // Opening the store takes its lock: a demo still running there wins.
+            drop(nudge_store::Store::open(dir.join("store"))?);
+        }
         if !is_demo && !is_empty {
             bail!(
                 "{} exists and is not a nudge demo directory; choose another --data-dir (the demo wipes its directory on each run)",
@@ -170,9 +199,9 @@ fn prepare(dir: &Path) -> Result<()> {
 pub fn main(options: &Options) -> Result<ExitCode> {
     let report = run(options)?;
     if options.json {
-        println!("{}", serde_json::to_string(&report)?);
+        crate::outln!("{}", serde_json::to_string(&report)?);
     } else {
-        print!("{}", render(&report));
+        crate::outln!("{}", render(&report).trim_end());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -44,7 +44,8 @@ pub struct ImportReport {
 pub fn run(options: &Options) -> Result<ImportReport> {
     let tenant_id = TenantId::new(options.tenant.clone())?;
     let file = fs::File::open(&options.csv).with_context(|| format!("opening {}", options.csv.display()))?;
-    let data = ar::read(file, &tenant_id).with_context(|| format!("importing {}", options.csv.display()))?;
+    let data = ar::read(crate::output::Capped::new(file, crate::demo::MAX_CSV_BYTES), &tenant_id)
+        .with_context(|| format!("importing {}", options.csv.display()))?;
     fs::create_dir_all(&options.data_dir)?;
     let scheduler = crate::runtime::scheduler(&options.data_dir)?;
     let now = Timestamp::now();
@@ -90,9 +91,9 @@ pub fn run(options: &Options) -> Result<ImportReport> {
 pub fn main(options: &Options) -> Result<ExitCode> {
     let report = run(options)?;
     if options.json {
-        println!("{}", serde_json::to_string(&report)?);
+        crate::outln!("{}", serde_json::to_string(&report)?);
     } else {
-        println!(
+        crate::outln!(
             "imported into tenant {}: {} customers, {} invoices, {} payments (data directory {})",
             report.tenant,
             report.customers,

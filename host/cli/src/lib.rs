@@ -6,5 +6,6 @@
 pub mod admin;
 pub mod demo;
 pub mod import;
+pub mod output;
 pub mod plugin_check;
 pub mod runtime;

@@ -49,10 +49,10 @@ pub struct FixtureResult {
 /// the compile worker as an upload would.
 pub fn check(path: &Path) -> Report {
     let mut report = Report::default();
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::output::read_capped(path, nudge_runtime::MAX_COMPONENT_BYTES) {
         Ok(b) => b,
         Err(e) => {
-            report.reason = format!("cannot read {}: {e}", path.display());
+            report.reason = format!("{e:#}");
             return report;
         }
     };
@@ -113,13 +113,13 @@ pub fn main(path: &Path, json: bool) -> Result<ExitCode> {
     let report = check(path);
     let limits = nudge_runtime::Limits::default();
     if json {
-        println!("{}", serde_json::to_string(&report)?);
+        crate::outln!("{}", serde_json::to_string(&report)?);
     } else if report.ok {
-        println!("accepted: {} {} (sha256 {})", report.name, report.version, report.sha256);
+        crate::outln!("accepted: {} {} (sha256 {})", report.name, report.version, report.sha256);
         for f in &report.fixtures {
-            println!("  {:<24} {}  [fuel {}, {} µs]", f.name, f.decision, f.fuel, f.wall_us);
+            crate::outln!("  {:<24} {}  [fuel {}, {} µs]", f.name, f.decision, f.fuel, f.wall_us);
         }
-        println!(
+        crate::outln!(
             "worst call: fuel {} of {}, {} µs, peak memory {} bytes of {}, output {} bytes",
             report.fuel,
             limits.plugin.fuel,
@@ -129,7 +129,7 @@ pub fn main(path: &Path, json: bool) -> Result<ExitCode> {
             report.output_bytes
         );
     } else {
-        println!("rejected: {}", report.reason);
+        crate::outln!("rejected: {}", report.reason);
     }
     Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

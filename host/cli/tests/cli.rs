@@ -141,3 +141,122 @@ fn the_compile_worker_bounds_memory_and_the_host_survives() {
     let (_, ctx) = nudge_runtime::fixtures::contexts().into_iter().next().unwrap();
     assert!(plugin.decide(&ctx).result.is_ok());
 }
+
+#[test]
+fn a_demo_refuses_a_directory_another_nudge_is_using() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let (code, _, stderr) = nudge(&["demo", "--data-dir", data.to_str().unwrap(), "--csv", "/nonexistent.csv"]);
+    assert_eq!(code, 1, "{stderr}");
+    // Another process (here: this test) holds the store open.
+    let held = nudge_store::Store::open(data.join("store")).unwrap();
+    let (code, _, stderr) = nudge(&["demo", "--data-dir", data.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("in use by another nudge process"), "{stderr}");
+    assert!(data.join("store").exists() && data.join(".nudge-demo").exists(), "nothing was wiped");
+    drop(held);
+}
+
+#[test]
+fn endless_and_oversized_inputs_are_refused_without_reading_them_whole() {
+    let started = std::time::Instant::now();
+    let (code, json) = check_json(Path::new("/dev/zero"));
+    assert_eq!(code, 1);
+    assert!(json["reason"].as_str().unwrap().contains("is larger than"), "{json}");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = nudge(&["import", "/dev/zero", "--data-dir", dir.path().join("d").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("larger than"), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
+}
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("standard.wasm");
+    std::fs::write(&path, nudge_bundle::STANDARD_POLICY).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nudge"))
+        .args(["plugin", "check", path.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away, like `| head -0`
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn tenant_limits_outside_the_host_ceilings_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/accounts-receivable.csv");
+    let (code, _, stderr) = nudge(&["import", csv.to_str().unwrap(), "--data-dir", data.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let d = data.to_str().unwrap();
+    for args in [["--fuel", "18446744073709551615"], ["--deadline-ms", "999999999"], ["--memory-bytes", "0"]] {
+        let (code, _, stderr) = nudge(&["tenant", "limits", "--data-dir", d, args[0], args[1]]);
+        assert_eq!(code, 1, "{args:?}");
+        assert!(stderr.contains("outside the range this host allows"), "{stderr}");
+    }
+    let (code, stdout, _) = nudge(&["tenant", "limits", "--data-dir", d, "--fuel", "5000000", "--json"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\"fuel\":5000000"), "{stdout}");
+}
+
+#[test]
+fn a_demo_of_another_file_replays_that_file_s_own_span_and_checks_the_metrics_path_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("later.csv");
+    std::fs::write(
+        &csv,
+        "countryCode,customerID,PaperlessDate,invoiceNumber,InvoiceDate,DueDate,InvoiceAmount,Disputed,SettledDate,PaperlessBill,DaysToSettle,DaysLate\n\
+         391,A-1,4/6/2020,1,1/2/2021,2/1/2021,55.94,No,3/15/2021,Paper,72,42\n\
+         818,B-2,4/6/2020,2,6/2/2021,7/2/2021,120.00,No,7/30/2021,Electronic,58,28\n",
+    )
+    .unwrap();
+    let data = dir.path().join("demo");
+    let (code, _, stderr) = nudge(&[
+        "demo",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+        "--metrics",
+        "/nonexistent/m.prom",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("cannot write metrics"), "{stderr}");
+    assert!(!data.exists(), "nothing is set up when the run cannot finish");
+    let (code, stdout, stderr) =
+        nudge(&["demo", "--data-dir", data.to_str().unwrap(), "--csv", csv.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let s: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(s["invoices"], 2);
+    assert_eq!(s["replay_from"], "2021-01-01");
+    assert!(s["notices_sent"].as_u64().unwrap() >= 2, "both late invoices get reminders: {s}");
+}
+
+#[test]
+fn reimporting_a_changed_amount_keeps_payments_and_totals_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let header = "countryCode,customerID,PaperlessDate,invoiceNumber,InvoiceDate,DueDate,InvoiceAmount,Disputed,SettledDate,PaperlessBill,DaysToSettle,DaysLate\n";
+    let csv = dir.path().join("a.csv");
+    std::fs::write(&csv, format!("{header}391,A-1,4/6/2013,1,1/2/2013,2/1/2013,55.94,No,1/15/2013,Paper,13,0\n"))
+        .unwrap();
+    let d = data.to_str().unwrap();
+    assert_eq!(nudge(&["import", csv.to_str().unwrap(), "--data-dir", d]).0, 0);
+    std::fs::write(&csv, format!("{header}391,A-1,4/6/2013,1,1/2/2013,2/1/2013,77.77,No,1/15/2013,Paper,13,0\n"))
+        .unwrap();
+    assert_eq!(nudge(&["import", csv.to_str().unwrap(), "--data-dir", d]).0, 0);
+    let store = nudge_store::Store::open(data.join("store")).unwrap();
+    let tenant = nudge_core::TenantId::new("acme").unwrap();
+    let invoice = store.invoice(&tenant, &nudge_core::InvoiceId::new("1").unwrap()).unwrap().unwrap();
+    assert_eq!(invoice.total.amount_minor, 7777);
+    assert_eq!(invoice.amount_remaining_minor, 7777 - 5594, "the 55.94 paid still counts");
+    assert_eq!(invoice.status, nudge_core::InvoiceStatus::Open);
+    assert_eq!(invoice.paid_at, None);
+}

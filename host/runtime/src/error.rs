@@ -21,6 +21,16 @@ pub enum LoadError {
     /// Not WebAssembly at all.
     #[error("not a WebAssembly component: the file does not start with the wasm magic bytes")]
     NotWasm,
+    /// WebAssembly text instead of binary.
+    #[error(
+        "this is WebAssembly text (WAT), not a binary component; convert it first, e.g. `wasm-tools parse plugin.wat -o plugin.wasm`"
+    )]
+    Text,
+    /// Native code compiled ahead of time.
+    #[error(
+        "this is precompiled native code (an ELF object); tenants upload wasm components and only the host compiles them"
+    )]
+    Precompiled,
     /// Invalid wasm, or a feature the host disables.
     #[error("component failed validation or compilation: {0}")]
     Compile(String),

@@ -44,26 +44,32 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Checks that a tenant's limits fit under the host-wide ceilings.
+    /// Checks that a tenant's limits are usable and fit under the host-wide ceilings.
     pub fn check(&self, limits: &PluginLimits) -> Result<(), String> {
-        if limits.memory_bytes > self.max_memory_bytes {
-            return Err(format!(
-                "memory_bytes {} is over the host ceiling of {} bytes",
-                limits.memory_bytes, self.max_memory_bytes
-            ));
-        }
-        if limits.table_elements > self.max_table_elements {
-            return Err(format!(
-                "table_elements {} is over the host ceiling of {}",
-                limits.table_elements, self.max_table_elements
-            ));
-        }
-        if limits.fuel == 0 || limits.deadline_ms == 0 {
-            return Err("fuel and deadline_ms must be greater than 0".into());
+        let ranges: [(&str, u64, u64, u64); 7] = [
+            ("fuel", limits.fuel, 10_000, MAX_FUEL),
+            ("deadline_ms", limits.deadline_ms, 1, MAX_DEADLINE_MS),
+            ("memory_bytes", limits.memory_bytes, 64 << 10, self.max_memory_bytes),
+            ("table_elements", limits.table_elements, 1, self.max_table_elements),
+            ("max_output_bytes", limits.max_output_bytes, 1 << 10, 16 << 20),
+            ("log_bytes", limits.log_bytes, 0, 1 << 20),
+            ("max_component_bytes", limits.max_component_bytes, 1 << 10, MAX_COMPONENT_BYTES),
+        ];
+        for (name, value, min, max) in ranges {
+            if !(min..=max).contains(&value) {
+                return Err(format!("{name} {value} is outside the range this host allows, {min} to {max}"));
+            }
         }
         Ok(())
     }
 }
+
+/// Most fuel any tenant's call may get: about a second of compute.
+pub const MAX_FUEL: u64 = 2_000_000_000;
+/// Longest deadline any tenant's call may get, in milliseconds.
+pub const MAX_DEADLINE_MS: u64 = 5_000;
+/// Largest component any tenant may upload, in bytes.
+pub const MAX_COMPONENT_BYTES: u64 = 64 << 20;
 
 /// A limit a plugin tried to exceed; the call traps with it.
 #[derive(Debug, thiserror::Error)]

@@ -212,6 +212,16 @@ impl Instance {
         let input = bindings::context(ctx);
         let (result, mut metering) = self.call(ctx.now, |policy, store| policy.call_decide(store, &input));
         let log = self.store.data_mut().take_log();
+        let result = result.map_err(|mut error| {
+            if error.kind == IncidentKind::Trap && !log.is_empty() {
+                // The plugin's last words (a panic message on stderr) say more
+                // than the backtrace: put them right after the cause.
+                let (cause, rest) = error.message.split_once('\n').unwrap_or((&error.message, ""));
+                error =
+                    CallError::new(IncidentKind::Trap, format!("{cause}\nplugin output: {}\n{rest}", one_line(&log)));
+            }
+            error
+        });
         let cap = self.limits.max_output_bytes;
         let result = result.and_then(|returned| match returned {
             Ok(decision) => {
@@ -268,6 +278,11 @@ impl Metering {
             output_bytes: self.output_bytes.max(other.output_bytes),
         }
     }
+}
+
+/// Log lines as one line: incident listings show one line per incident.
+fn one_line(log: &[String]) -> String {
+    log.iter().flat_map(|l| l.lines()).map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" | ")
 }
 
 /// How wasmtime says a copy out of the guest ran past the hostcall budget.

@@ -165,8 +165,14 @@ impl Runtime {
 
 /// Tells apart components, core modules and non-wasm before compiling.
 fn check_header(bytes: &[u8]) -> Result<(), LoadError> {
+    if bytes.starts_with(b"\x7fELF") {
+        return Err(LoadError::Precompiled);
+    }
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(256)]);
+    if text.trim_start().starts_with("(component") || text.trim_start().starts_with("(module") {
+        return Err(LoadError::Text);
+    }
     if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
-        // Precompiled artefacts (ELF) land here too: the host never loads them.
         return Err(LoadError::NotWasm);
     }
     match &bytes[4..8] {
@@ -230,6 +236,7 @@ mod tests {
         assert!(matches!(check_header(b"hello world"), Err(LoadError::NotWasm)));
         assert!(matches!(check_header(b"\0asm\x01\0\0\0"), Err(LoadError::CoreModule)));
         assert!(check_header(b"\0asm\x0d\0\x01\0").is_ok());
-        assert!(matches!(check_header(b"\x7fELF\x02\x01\x01\0"), Err(LoadError::NotWasm)));
+        assert!(matches!(check_header(b"\x7fELF\x02\x01\x01\0"), Err(LoadError::Precompiled)));
+        assert!(matches!(check_header(b"  (component (import \"x\" (instance)))"), Err(LoadError::Text)));
     }
 }

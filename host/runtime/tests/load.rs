@@ -42,7 +42,7 @@ fn a_corrupted_cache_file_is_recompiled_not_loaded() {
 fn precompiled_native_code_is_refused() {
     let runtime = Runtime::new(Limits::default()).unwrap();
     let engine_output = wasmtime_precompiled_header();
-    assert!(matches!(runtime.load(&engine_output), Err(LoadError::NotWasm)));
+    assert!(matches!(runtime.load(&engine_output), Err(LoadError::Precompiled)));
 }
 
 /// The first bytes of anything wasmtime precompiles: an ELF object.

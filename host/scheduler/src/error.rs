@@ -9,7 +9,7 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] nudge_store::Error),
     /// A plugin could not be loaded.
-    #[error("plugin rejected: {0}")]
+    #[error(transparent)]
     Plugin(#[from] nudge_runtime::LoadError),
     /// A domain value was invalid.
     #[error(transparent)]

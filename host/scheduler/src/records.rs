@@ -43,9 +43,15 @@ impl Scheduler {
                 next.paid_at = existing.paid_at;
                 next.next_evaluation = existing.next_evaluation;
                 next.closed_reason = existing.closed_reason;
-                if existing.status == InvoiceStatus::Paid {
-                    next.status = InvoiceStatus::Paid;
-                    next.amount_remaining_minor = existing.amount_remaining_minor;
+                // Payments recorded so far still count against a changed total.
+                let paid = existing.total.amount_minor - existing.amount_remaining_minor;
+                next.amount_remaining_minor = (next.total.amount_minor - paid).max(0);
+                if existing.status == InvoiceStatus::Paid || next.amount_remaining_minor == 0 {
+                    next.status =
+                        if next.amount_remaining_minor == 0 { InvoiceStatus::Paid } else { InvoiceStatus::Open };
+                }
+                if next.status != InvoiceStatus::Paid {
+                    next.paid_at = None;
                 }
             }
             tx.put_invoice(&next)?;

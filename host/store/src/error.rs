@@ -5,7 +5,7 @@
 pub enum Error {
     /// sled failed (I/O, corruption).
     #[error("storage engine error: {0}")]
-    Sled(#[from] sled::Error),
+    Sled(String),
     /// A record could not be encoded or decoded.
     #[error("{kind} record is malformed: {source}")]
     Codec {
@@ -24,6 +24,9 @@ pub enum Error {
         /// The version this build writes and reads.
         supported: u8,
     },
+    /// Another process has the data directory open.
+    #[error("{0} is in use by another nudge process; wait for it to finish or use another --data-dir")]
+    Locked(String),
     /// The data directory was written by another schema.
     #[error("data directory {path} has schema {found:?}, expected {expected:?}")]
     Schema {
@@ -47,6 +50,22 @@ pub enum Error {
     Conflict(String),
 }
 
+impl From<sled::Error> for Error {
+    fn from(err: sled::Error) -> Self {
+        let text = err.to_string();
+        match err {
+            // sled reports a data directory held by another process this way.
+            sled::Error::Io(ref io)
+                if io.kind() == std::io::ErrorKind::WouldBlock || text.contains("could not acquire lock") =>
+            {
+                let path = text.split('"').nth(1).unwrap_or("the data directory").trim_end_matches("/db").to_string();
+                Error::Locked(path)
+            }
+            _ => Error::Sled(text),
+        }
+    }
+}
+
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -54,7 +73,7 @@ impl From<sled::transaction::TransactionError<Error>> for Error {
     fn from(err: sled::transaction::TransactionError<Error>) -> Self {
         match err {
             sled::transaction::TransactionError::Abort(e) => e,
-            sled::transaction::TransactionError::Storage(e) => Error::Sled(e),
+            sled::transaction::TransactionError::Storage(e) => e.into(),
         }
     }
 }
