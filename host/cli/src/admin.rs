@@ -55,7 +55,7 @@ struct VersionRow {
 }
 
 /// `nudge plugin upload`.
-pub fn upload(target: &Target, file: &PathBuf, activate: bool) -> Result<ExitCode> {
+pub fn upload(target: &Target, file: &std::path::Path, activate: bool) -> Result<ExitCode> {
     let (scheduler, tenant) = target.open()?;
     let bytes = crate::output::read_capped(file, nudge_runtime::MAX_COMPONENT_BYTES)?;
     let now = Timestamp::now();
