@@ -164,14 +164,17 @@ fn sandbox(
          (`/proc/thread-self/schedstat`), which time stolen by other processes does not inflate. \
          Latencies in µs, from a separate loop timing each call.\n"
     );
-    println!("| limits | decisions/s | decisions per CPU-second | p50 | p99 | p99.9 | fuel per call | failures |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| limits | decisions/s | decisions per CPU-second | best trial | p50 | p99 | p99.9 | mean fuel per call | failures |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (i, (setup, m)) in setups.iter().zip(&medians).enumerate() {
         println!(
-            "| {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} |",
+            "| {} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} |",
             setup.label,
             m.reused_per_sec,
             m.reused_per_cpu_sec,
+            m.best_reused_per_cpu_sec,
             m.reused.p50,
             m.reused.p99,
             m.reused.p999,
@@ -185,14 +188,15 @@ fn sandbox(
          are per call. instantiate = `plugin.instance(..)` and drop, no call. Latencies in µs.\n"
     );
     println!(
-        "| limits | mean | p50 | p99 | p99.9 | calls/s | on-CPU µs | minor page faults | instantiate p50 | fuel per call |"
+        "| limits | mean | best trial's mean | p50 | p99 | p99.9 | calls/s | on-CPU µs | minor page faults | instantiate p50 | mean fuel per call |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (setup, m) in setups.iter().zip(&medians) {
         println!(
-            "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.1} | {} |",
+            "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.1} | {} |",
             setup.label,
             m.fresh.mean,
+            m.best_fresh_mean,
             m.fresh.p50,
             m.fresh.p99,
             m.fresh.p999,
@@ -226,20 +230,19 @@ fn sandbox(
     summary.push((
         format!(">= {TARGET_REUSED_PER_SEC:.0} decisions/s per core, reused instance"),
         format!(
-            "{:.0} per CPU-second, {:.0}/s wall (p50 {:.2} µs)",
-            default.reused_per_cpu_sec, default.reused_per_sec, default.reused.p50
+            "{:.0} per CPU-second (best trial {:.0}), {:.0}/s wall, p50 {:.2} µs",
+            default.reused_per_cpu_sec, default.best_reused_per_cpu_sec, default.reused_per_sec, default.reused.p50
         ),
         default.reused_per_cpu_sec >= TARGET_REUSED_PER_SEC,
     ));
     summary.push((
         format!("<= {TARGET_FRESH_US:.0} µs fresh instance + one call"),
         format!(
-            "mean {:.1} µs, p50 {:.1} µs, p99 {:.1} µs, on-CPU {:.1} µs",
-            default.fresh.mean, default.fresh.p50, default.fresh.p99, default.fresh_cpu_us
+            "mean {:.1} µs (best trial {:.1}), p50 {:.1} µs, p99 {:.1} µs",
+            default.fresh.mean, default.best_fresh_mean, default.fresh.p50, default.fresh.p99
         ),
         default.fresh.mean <= TARGET_FRESH_US,
     ));
-    drop(setups);
     Ok(())
 }
 
@@ -268,16 +271,26 @@ impl Setup {
         let plugin = runtime.load(bytes)?;
         let load_ms = loading.elapsed().as_secs_f64() * 1e3;
         let limits = runtime.limits().plugin;
-        let probe = plugin.decide_with(&contexts[0], &limits);
-        probe.result.as_ref().map_err(|e| format!("{label}: the policy failed on a fixture: {e}"))?;
+        // Fuel differs by fixture (7.5 k to 12.7 k for the standard policy): the mean over them.
         let mut instance = plugin.instance(&limits, contexts[0].now)?;
-        let reused = instance.decide(&contexts[0]);
-        Ok(Setup { label, plugin, limits, load_ms, fresh_fuel: probe.metering.fuel, reused_fuel: reused.metering.fuel })
+        let (mut fresh_fuel, mut reused_fuel) = (0, 0);
+        for ctx in contexts {
+            let fresh = plugin.decide_with(ctx, &limits);
+            fresh.result.as_ref().map_err(|e| format!("{label}: the policy failed on a fixture: {e}"))?;
+            fresh_fuel += fresh.metering.fuel;
+            reused_fuel += instance.decide(ctx).metering.fuel;
+        }
+        let n = contexts.len().max(1) as u64;
+        Ok(Setup { label, plugin, limits, load_ms, fresh_fuel: fresh_fuel / n, reused_fuel: reused_fuel / n })
     }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
 struct SandboxTrial {
+    /// Best trial's reused decisions per CPU-second (set on medians only).
+    best_reused_per_cpu_sec: f64,
+    /// Best trial's fresh mean, µs (set on medians only).
+    best_fresh_mean: f64,
     reused_per_sec: f64,
     reused_per_cpu_sec: f64,
     fresh_cpu_us: f64,
@@ -292,6 +305,8 @@ impl SandboxTrial {
     /// The median of each figure over the trials.
     fn median(trials: &[SandboxTrial]) -> SandboxTrial {
         SandboxTrial {
+            best_reused_per_cpu_sec: trials.iter().map(|t| t.reused_per_cpu_sec).fold(0.0, f64::max),
+            best_fresh_mean: trials.iter().map(|t| t.fresh.mean).fold(f64::INFINITY, f64::min),
             reused_per_sec: median(trials.iter().map(|t| t.reused_per_sec)),
             reused_per_cpu_sec: median(trials.iter().map(|t| t.reused_per_cpu_sec)),
             fresh_cpu_us: median(trials.iter().map(|t| t.fresh_cpu_us)),
@@ -354,6 +369,7 @@ fn sandbox_trial(setup: &Setup, contexts: &[DecisionContext], budget: Duration) 
         fresh_faults,
         instantiate,
         failures: failures + errors,
+        ..SandboxTrial::default()
     })
 }
 
@@ -385,7 +401,9 @@ impl Neighbour {
             Neighbour::Alone => "none (B alone)",
             Neighbour::Standard => "standard policy, fresh instance per call (busy, not hostile)",
             Neighbour::SpinFuel => "SPIN guest, default limits: burns all 20 M fuel every call",
-            Neighbour::SpinDeadline => "SPIN guest, unlimited fuel: runs to the 250 ms epoch deadline every call",
+            Neighbour::SpinDeadline => {
+                "SPIN guest, fuel beyond any tenant's limit (2^50): stopped by the 250 ms epoch deadline every call"
+            }
             Neighbour::MemoryHog => "memory hog: grows to 32 MiB and touches every page every call",
         }
     }
@@ -414,6 +432,7 @@ fn neighbour(
     let defaults = runtime.limits().plugin;
     let spin = runtime.load_with(&std::fs::read(nudge_bundle::test_guests::SPIN)?, &defaults)?;
     let hog = runtime.load_with(&component(MEMORY_HOG_WAT)?, &defaults)?;
+    // More fuel than `Limits::check` lets any tenant have, so only the deadline stops it.
     let unlimited_fuel = PluginLimits { fuel: 1 << 50, ..defaults };
 
     let a_plugin = |n: Neighbour| -> Option<(&Plugin, PluginLimits)> {
@@ -447,7 +466,9 @@ fn neighbour(
     println!(
         "Tenant B: standard policy, fresh instance per call (`decide_with`), one thread, {:.1} s per trial. \
          Tenant A: loops `decide_with` on another thread of the same `Runtime` (one engine, pool and epoch \
-         ticker), started before B's warm-up. Latencies in µs; ratio = B's p99 / B's p99 alone; B preempted = times the kernel descheduled B's thread during its timed calls and B waited = time B's thread was runnable but had no CPU, both during its timed calls (from /proc; CPU contention, not sandbox interference).\n",
+         ticker), started before B's warm-up. Latencies in µs; ratio = B's p99 / B's p99 alone. \
+         B preempted = times the kernel descheduled B's thread, B waited = time it was runnable without a CPU, \
+         both during its timed calls (from /proc: CPU contention, not interference through the sandbox).\n",
         b_budget.as_secs_f64()
     );
     println!(
@@ -582,16 +603,31 @@ fn profile_loop(which: &str, contexts: &[DecisionContext], budget: Duration) -> 
     let mut instance = plugin.instance(&limits, contexts[0].now)?;
     let started = Instant::now();
     let mut calls = 0_usize;
+    // One line per window: its cost per call and what the last call used.
+    let window = Duration::from_millis(500);
+    let (mut window_start, mut window_calls, mut last) = (Instant::now(), 0_usize, None);
     while started.elapsed() < budget {
         for _ in 0..100 {
             let ctx = &contexts[calls % contexts.len()];
-            match which {
-                "reused" => drop(black_box(instance.decide(ctx))),
-                "fresh" => drop(black_box(plugin.decide_with(ctx, &limits))),
-                "instantiate" => drop(black_box(plugin.instance(&limits, ctx.now)?)),
+            let outcome = match which {
+                "reused" => instance.decide(ctx),
+                "fresh" => plugin.decide_with(ctx, &limits),
+                "instantiate" => {
+                    drop(black_box(plugin.instance(&limits, ctx.now)?));
+                    calls += 1;
+                    continue;
+                }
                 other => return Err(format!("NUDGE_BENCH_LOOP={other}: expected reused, fresh or instantiate").into()),
-            }
+            };
+            last = Some(black_box(outcome).metering);
             calls += 1;
+        }
+        window_calls += 100;
+        if window_start.elapsed() >= window {
+            let us = window_start.elapsed().as_secs_f64() * 1e6 / window_calls as f64;
+            let (fuel, peak) = last.map(|m| (m.fuel, m.peak_memory_bytes)).unwrap_or_default();
+            println!("  {us:.2} µs per call; last call: fuel {fuel}, peak memory {peak} bytes");
+            (window_start, window_calls) = (Instant::now(), 0);
         }
     }
     let secs = started.elapsed().as_secs_f64();
