@@ -26,10 +26,21 @@ const GUESTS: &[(&str, &str)] = &[
 /// The target every guest is built for.
 const WASM_TARGET: &str = "wasm32-wasip2";
 
-/// The workspace's release profile keeps line tables for native backtraces;
-/// in a component they are megabytes of DWARF the host never reads. Stripping
-/// them keeps the name section, so traps still show function names.
-const STRIP_DEBUGINFO: [&str; 2] = ["--config", "profile.release.strip=\"debuginfo\""];
+/// How guests are built, on top of the workspace's release profile.
+/// - The release profile keeps line tables for native backtraces; in a
+///   component they are megabytes of DWARF the host never reads. Stripping
+///   them keeps the name section, so traps still show function names.
+/// - Whole-program optimisation (LTO, one codegen unit) lets the SDK, the
+///   bindings' glue and the policy inline into each other: fewer wasm
+///   instructions per `decide`, so less fuel and less time (BENCHMARKS.md).
+const GUEST_PROFILE: [&str; 6] = [
+    "--config",
+    "profile.release.strip=\"debuginfo\"",
+    "--config",
+    "profile.release.lto=true",
+    "--config",
+    "profile.release.codegen-units=1",
+];
 
 /// Inputs of the guests, relative to the workspace root.
 const WATCHED: &[&str] = &["wit", "sdk/src", "sdk/Cargo.toml", "plugins", "tests/guests", "Cargo.toml", "Cargo.lock"];
@@ -95,7 +106,7 @@ fn run() -> Result<(), String> {
     command
         .current_dir(&workspace)
         .args(["build", "--release", "--target", WASM_TARGET])
-        .args(STRIP_DEBUGINFO)
+        .args(GUEST_PROFILE)
         .arg("--target-dir")
         .arg(&target_dir);
     for (package, _) in GUESTS {
@@ -120,11 +131,11 @@ fn run() -> Result<(), String> {
         let packages: Vec<String> = GUESTS.iter().map(|(package, _)| format!("-p {package}")).collect();
         return Err(format!(
             "building the wasm guests failed ({}); the nested cargo's output is above. \
-             Reproduce with: cargo build --release --target {WASM_TARGET} {} --config '{}' \
+             Reproduce with: cargo build --release --target {WASM_TARGET} {} {} \
              --target-dir {}",
             output.status,
             packages.join(" "),
-            STRIP_DEBUGINFO[1],
+            GUEST_PROFILE.chunks(2).map(|flag| format!("{} '{}'", flag[0], flag[1])).collect::<Vec<_>>().join(" "),
             target_dir.display(),
         ));
     }
