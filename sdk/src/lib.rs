@@ -67,6 +67,7 @@
 
 #![deny(missing_docs)]
 
+mod arena;
 pub mod bindings;
 mod config;
 mod context;
@@ -77,6 +78,7 @@ mod log;
 mod policy;
 pub mod testing;
 
+pub use arena::Arena;
 pub use bindings::nudge::policy::host::Level;
 pub use bindings::nudge::policy::types::{
     Action, Channel, Context, Customer, Date, Decision, Experiment, ExperimentArm, History, Invoice, InvoiceStatus,
