@@ -9,6 +9,21 @@ wasmtime::component::bindgen!({
 });
 
 pub(crate) use nudge::policy::host::Level;
+
+/// Instantiates a plugin in `store`, like `PolicyPre::instantiate`, but
+/// without type-checking its exports again on every instance:
+/// `PolicyPre::new` checked them once against this very component, at load.
+/// That check is about a tenth of a fresh call (BENCHMARKS.md).
+pub(crate) fn instantiate(
+    pre: &PolicyPre<crate::state::State>,
+    store: &mut wasmtime::Store<crate::state::State>,
+) -> wasmtime::Result<Policy> {
+    let instance = pre.instance_pre.instantiate(&mut *store)?;
+    let mut export = |index, name| {
+        instance.get_func(&mut *store, index).ok_or_else(|| wasmtime::format_err!("plugin has no export `{name}`"))
+    };
+    Ok(Policy { decide: export(&pre.indices.decide, "decide")?, describe: export(&pre.indices.describe, "describe")? })
+}
 pub(crate) use nudge::policy::types as wit;
 
 pub(crate) fn date(d: Date) -> wit::Date {

@@ -171,7 +171,7 @@ impl Plugin {
         if metered {
             store.set_fuel(limits.fuel).map_err(|e| classify(e, limits))?;
         }
-        let policy = self.pre.instantiate(&mut store).map_err(|err| {
+        let policy = bindings::instantiate(&self.pre, &mut store).map_err(|err| {
             if err.downcast_ref::<Trap>().is_some() || err.downcast_ref::<LimitExceeded>().is_some() {
                 classify(err, limits)
             } else {
