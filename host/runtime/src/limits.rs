@@ -14,10 +14,14 @@ pub struct Limits {
     pub max_memory_bytes: u64,
     /// Ceiling on any tenant's `table_elements`: the size of a pooled table slot. Default 100,000.
     pub max_table_elements: u64,
-    /// Stack available to wasm, in bytes, for every plugin. Default 512 KiB.
+    /// Stack available to wasm, in bytes, for every plugin. Default 512 KiB, at most 1 MiB.
     pub wasm_stack_bytes: usize,
     /// Plugin instances that may be alive at once on this host (pool size). Default 64.
     pub max_instances: u32,
+    /// Bytes of each pooled memory slot kept mapped between instances and
+    /// reset in place; the rest is returned to the kernel. Default 2 MiB,
+    /// which covers a typical Rust policy's whole memory.
+    pub keep_resident_bytes: usize,
     /// Longest the host spends compiling one uploaded component. Default 20 s.
     pub compile_timeout: Duration,
     /// Count fuel. Only benchmarks measuring its cost turn this off; without
@@ -36,6 +40,7 @@ impl Default for Limits {
             max_table_elements: 100_000,
             wasm_stack_bytes: 512 << 10,
             max_instances: 64,
+            keep_resident_bytes: 2 << 20,
             compile_timeout: Duration::from_secs(20),
             fuel_metering: true,
             epoch_deadlines: true,
@@ -44,6 +49,27 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// Checks the host-wide settings, then the default tenant limits against them.
+    pub fn validate(&self) -> Result<(), String> {
+        let compile_ms = u64::try_from(self.compile_timeout.as_millis()).unwrap_or(u64::MAX);
+        let ranges: [(&str, u64, u64, u64); 6] = [
+            ("max_memory_bytes", self.max_memory_bytes, 1 << 20, 4 << 30),
+            ("max_table_elements", self.max_table_elements, 1_000, 10_000_000),
+            // Plugins run on the calling thread's stack; 1 MiB leaves room
+            // on a 2 MiB thread stack for the host frames around the call.
+            ("wasm_stack_bytes", self.wasm_stack_bytes as u64, 64 << 10, 1 << 20),
+            ("max_instances", u64::from(self.max_instances), 1, 10_000),
+            ("keep_resident_bytes", self.keep_resident_bytes as u64, 0, self.max_memory_bytes),
+            ("compile_timeout_ms", compile_ms, 100, 600_000),
+        ];
+        for (name, value, min, max) in ranges {
+            if !(min..=max).contains(&value) {
+                return Err(format!("{name} {value} is outside the range this host allows, {min} to {max}"));
+            }
+        }
+        self.check(&self.plugin).map_err(|e| format!("tenant_defaults: {e}"))
+    }
+
     /// Checks that a tenant's limits are usable and fit under the host-wide ceilings.
     pub fn check(&self, limits: &PluginLimits) -> Result<(), String> {
         let ranges: [(&str, u64, u64, u64); 7] = [

@@ -196,6 +196,10 @@ pub(crate) fn engine_config(limits: &Limits, pooled: bool) -> Config {
         .wasm_gc(false)
         .wasm_stack_switching(false)
         .parallel_compilation(false);
+    if std::env::var_os("NUDGE_PERF_MAP").is_some() {
+        // Names JIT code for `perf`, in /tmp/perf-<pid>.map.
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     let n = limits.max_instances.max(1);
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(n)
@@ -204,7 +208,16 @@ pub(crate) fn engine_config(limits: &Limits, pooled: bool) -> Config {
         .total_tables(n * 8)
         .total_stacks(n)
         .max_memory_size(usize::try_from(limits.max_memory_bytes).unwrap_or(usize::MAX))
-        .table_elements(usize::try_from(limits.max_table_elements).unwrap_or(usize::MAX));
+        .table_elements(usize::try_from(limits.max_table_elements).unwrap_or(usize::MAX))
+        // A slot's memory is reset for its next instance, never handed on as
+        // is. Up to `keep_resident_bytes` the reset rewrites the pages the
+        // last instance dirtied (found with the kernel's PAGEMAP_SCAN, Linux
+        // 6.7+; older kernels fall back to clearing the whole prefix) instead
+        // of returning them to the kernel: no page faults on the next call
+        // and no TLB-shootdown interrupts that would stall other threads.
+        .linear_memory_keep_resident(limits.keep_resident_bytes)
+        .table_keep_resident(limits.keep_resident_bytes.min(64 << 10))
+        .pagemap_scan(wasmtime::Enabled::Auto);
     if pooled {
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
