@@ -5,10 +5,20 @@ use std::{path::PathBuf, process::ExitCode};
 use clap::{Parser, Subcommand};
 use nudge_cli::{admin, demo, import, plugin_check};
 
+/// Plugin calls make dozens of small host allocations each (the context
+/// handed in, the decision handed back); mimalloc serves them faster than
+/// glibc's malloc (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Decides and sends overdue-payment reminders with sandboxed policy plugins.
 #[derive(Debug, Parser)]
 #[command(name = "nudge", version, about, long_about = None)]
 struct Cli {
+    /// Host configuration file (TOML; see README, "Operator configuration").
+    /// Default: the file named by NUDGE_CONFIG, else built-in defaults.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -87,6 +97,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Err(err) = nudge_cli::config::init(cli.config.as_deref()) {
+        eprintln!("error: {err:#}");
+        return ExitCode::FAILURE;
+    }
     if let Err(err) = nudge_cli::runtime::use_compile_worker() {
         eprintln!("error: {err:#}");
         return ExitCode::FAILURE;
@@ -102,7 +116,7 @@ fn main() -> ExitCode {
         Command::Tenant(TenantCommand::Limits { target, changes }) => admin::limits(&target, &changes),
         Command::Incidents(target) => admin::incidents(&target),
         Command::CompileWorker { memory_bytes } => {
-            return nudge_runtime::worker_main(&nudge_runtime::Limits::default(), memory_bytes);
+            return nudge_runtime::worker_main(&nudge_cli::config::limits(), memory_bytes);
         }
     };
     match result {

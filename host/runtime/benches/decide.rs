@@ -34,6 +34,11 @@ use std::{
 use nudge_core::DecisionContext;
 use nudge_runtime::{Limits, Outcome, Plugin, PluginLimits, Runtime, fixtures};
 
+/// The allocator the `nudge` binary uses (host/cli/src/main.rs), so the host side
+/// of each call is measured as it runs in production.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type BenchResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
 
 /// Decisions per second a reused instance must sustain on one core.
@@ -602,6 +607,7 @@ fn profile_loop(which: &str, contexts: &[DecisionContext], budget: Duration) -> 
     let limits = runtime.limits().plugin;
     let mut instance = plugin.instance(&limits, contexts[0].now)?;
     let started = Instant::now();
+    let cpu_started = thread_cpu_ns();
     let mut calls = 0_usize;
     // One line per window: its cost per call and what the last call used.
     let window = Duration::from_millis(500);
@@ -631,7 +637,12 @@ fn profile_loop(which: &str, contexts: &[DecisionContext], budget: Duration) -> 
         }
     }
     let secs = started.elapsed().as_secs_f64();
-    println!("{which}: {calls} calls in {secs:.2} s, {:.2} µs per call", secs * 1e6 / calls as f64);
+    let cpu_us = (thread_cpu_ns() - cpu_started) as f64 / 1e3;
+    println!(
+        "{which}: {calls} calls in {secs:.2} s, {:.2} µs per call, {:.2} µs on-CPU per call",
+        secs * 1e6 / calls as f64,
+        cpu_us / calls as f64
+    );
     Ok(())
 }
 
