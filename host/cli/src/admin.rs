@@ -5,8 +5,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
-use nudge_core::{PluginLimits, TenantId};
-use nudge_runtime::Limits;
+use nudge_core::TenantId;
 use nudge_scheduler::Scheduler;
 use serde::Serialize;
 
@@ -217,7 +216,7 @@ pub struct LimitChanges {
 pub fn limits(target: &Target, changes: &LimitChanges) -> Result<ExitCode> {
     let (scheduler, tenant_id) = target.open()?;
     let mut tenant = scheduler.store().tenant(&tenant_id)?.context("tenant vanished")?;
-    let mut l = if changes.reset { PluginLimits::default() } else { tenant.settings.limits };
+    let mut l = if changes.reset { crate::config::limits().plugin } else { tenant.settings.limits };
     let set = |field: &mut u64, value: Option<u64>| {
         if let Some(v) = value {
             *field = v;
@@ -231,7 +230,7 @@ pub fn limits(target: &Target, changes: &LimitChanges) -> Result<ExitCode> {
     set(&mut l.log_bytes, changes.log_bytes);
     set(&mut l.max_component_bytes, changes.max_component_bytes);
     if l != tenant.settings.limits {
-        Limits::default().check(&l).map_err(|e| anyhow::anyhow!("invalid limits: {e}"))?;
+        crate::config::limits().check(&l).map_err(|e| anyhow::anyhow!("invalid limits: {e}"))?;
         tenant.settings.limits = l;
         scheduler.put_tenant(&tenant)?;
         scheduler.store().flush()?;

@@ -111,7 +111,7 @@ fn absorb(report: &mut Report, m: Metering) {
 /// Runs the command: prints the report, exit 0 when accepted, 1 when not.
 pub fn main(path: &Path, json: bool) -> Result<ExitCode> {
     let report = check(path);
-    let limits = nudge_runtime::Limits::default();
+    let limits = crate::config::limits();
     if json {
         crate::outln!("{}", serde_json::to_string(&report)?);
     } else if report.ok {

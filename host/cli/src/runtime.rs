@@ -3,15 +3,12 @@
 use std::{ffi::OsString, path::Path, sync::OnceLock};
 
 use anyhow::{Context, Result};
-use nudge_runtime::{CompileWorker, Limits, Runtime, RuntimeOptions};
+use nudge_runtime::{CompileWorker, Runtime, RuntimeOptions};
 use nudge_scheduler::{Scheduler, SchedulerConfig};
 use nudge_store::Store;
 
 /// The hidden subcommand that runs the compile worker.
 pub const WORKER_COMMAND: &str = "__compile-worker";
-/// Address space a compile worker may use: 2 GiB.
-pub const WORKER_MEMORY_BYTES: u64 = 2 << 30;
-
 static WORKER: OnceLock<CompileWorker> = OnceLock::new();
 
 /// Makes every runtime of this process compile uploads in a worker process
@@ -20,20 +17,23 @@ static WORKER: OnceLock<CompileWorker> = OnceLock::new();
 /// don't, compile in-process.
 pub fn use_compile_worker() -> Result<()> {
     let program = std::env::current_exe().context("locating the nudge executable for the compile worker")?;
-    let _ = WORKER.set(CompileWorker {
-        program,
-        args: vec![OsString::from(WORKER_COMMAND)],
-        memory_bytes: WORKER_MEMORY_BYTES,
-    });
+    // The worker must build the very engine this process runs plugins on,
+    // or its compiled code would not load here: same configuration file.
+    let mut args = vec![OsString::from(WORKER_COMMAND)];
+    if let Some(config) = crate::config::path() {
+        args.extend([OsString::from("--config"), config.as_os_str().to_owned()]);
+    }
+    let _ =
+        WORKER.set(CompileWorker { program, args, memory_bytes: crate::config::get().sandbox.compile_memory_bytes });
     Ok(())
 }
 
-/// A runtime with the default limits, the compile worker if this process
+/// A runtime with the host's configured limits, the compile worker if this process
 /// uses one, and, given a data directory, compiled plugins cached in it.
 pub fn runtime(data_dir: Option<&Path>) -> Result<Runtime> {
     let options =
         RuntimeOptions { cache_dir: data_dir.map(|d| d.join("cache")), compile_worker: WORKER.get().cloned() };
-    Ok(Runtime::with_options(Limits::default(), options)?)
+    Ok(Runtime::with_options(crate::config::limits(), options)?)
 }
 
 /// A scheduler over the data directory `data_dir`: its store, its

@@ -136,7 +136,8 @@ fn the_compile_worker_bounds_memory_and_the_host_survives() {
         other => panic!("expected a compile failure, got {other:?}"),
     }
     // The same runtime keeps working, and a worker with room compiles the plugin.
-    let roomy = Runtime::with_options(Limits::default(), worker(nudge_cli::runtime::WORKER_MEMORY_BYTES)).unwrap();
+    let roomy =
+        Runtime::with_options(Limits::default(), worker(nudge_cli::config::DEFAULT_COMPILE_MEMORY_BYTES)).unwrap();
     let plugin = roomy.load(nudge_bundle::STANDARD_POLICY).unwrap();
     let (_, ctx) = nudge_runtime::fixtures::contexts().into_iter().next().unwrap();
     assert!(plugin.decide(&ctx).result.is_ok());
