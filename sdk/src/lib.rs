@@ -91,7 +91,8 @@
 //! database; the payment record ([`on_time_ratio`], [`average_days_late`]);
 //! channels the host can deliver on ([`preferred_reachable_channel`],
 //! [`channel_with_fallbacks`]); whether anything may be sent at all
-//! ([`blocked_reason`]). [`testing::ContextBuilder`] builds contexts for unit
+//! ([`blocked_reason`]); which [`Step`] of a reminder sequence comes next
+//! ([`next_step`]). [`testing::ContextBuilder`] builds contexts for unit
 //! tests.
 
 #![deny(missing_docs)]
@@ -107,6 +108,7 @@ mod log;
 mod money;
 mod policy;
 mod segment;
+mod sequence;
 pub mod testing;
 
 pub use bindings::nudge::policy::host::Level;
@@ -123,5 +125,6 @@ pub use log::log;
 pub use money::{amount_due, blocked_reason, is_collectible};
 pub use policy::Policy;
 pub use segment::{MAX_SEGMENT_LEN, Segment};
+pub use sequence::{NextStep, Step, next_step, time_after_due};
 /// The JSON library [`Config`] is built on, for reading nested settings.
 pub use serde_json;

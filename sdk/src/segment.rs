@@ -44,6 +44,39 @@ impl Segment {
     /// A customer or invoice the tenant treats with extra care.
     pub const HIGH_VALUE: Segment = Segment(Cow::Borrowed("high-value"));
 
+    /// A segment for a label known when the policy is compiled, usable in a
+    /// `const`; an invalid label fails the build there:
+    ///
+    /// ```
+    /// use nudge_sdk::Segment;
+    ///
+    /// const OCCASIONAL_LATE: Segment = Segment::from_static("occasional-late");
+    /// assert_eq!(OCCASIONAL_LATE, "occasional-late");
+    /// ```
+    ///
+    /// ```compile_fail
+    /// const BAD: nudge_sdk::Segment = nudge_sdk::Segment::from_static("two words");
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// Outside a `const`, when `label` is not one the host accepts (see
+    /// [`Segment::new`] for labels known only at run time).
+    pub const fn from_static(label: &'static str) -> Segment {
+        let bytes = label.as_bytes();
+        assert!(!bytes.is_empty() && bytes.len() <= MAX_SEGMENT_LEN, "a segment must be 1 to 64 bytes");
+        let mut index = 0;
+        while index < bytes.len() {
+            let byte = bytes[index];
+            assert!(
+                byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' || byte == b'.' || byte == b':',
+                "a segment may only use ASCII letters, digits and - _ . :"
+            );
+            index += 1;
+        }
+        Segment(Cow::Borrowed(label))
+    }
+
     /// A segment called `label`, if the host accepts the label; otherwise a
     /// `bad-segment` [`PolicyError`] saying what is wrong with it.
     pub fn new(label: impl Into<String>) -> Result<Segment, PolicyError> {
@@ -135,6 +168,13 @@ mod tests {
             assert_eq!(error.code, "bad-segment");
             assert!(error.message.contains("ASCII letters"), "{label}: {}", error.message);
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "ASCII letters")]
+    fn from_static_refuses_a_bad_label_at_run_time_too() {
+        let label = String::from("a b").leak();
+        let _ = Segment::from_static(label);
     }
 
     #[test]
