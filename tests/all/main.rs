@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod alloc_meter;
+mod conformance;
 mod containment;
 mod encode;
 mod harness;
