@@ -4,6 +4,7 @@
 //! with a `run` function that tests call directly.
 
 pub mod admin;
+pub mod conformance;
 pub mod demo;
 pub mod import;
 pub mod output;

@@ -265,7 +265,7 @@ fn check(case: &Case, traced: &Traced) -> Vec<Failure> {
         let invoice = &case.context.invoice;
         if invoice.status != InvoiceStatus::Open || invoice.amount_remaining_minor <= 0 {
             let detail = format!(
-                "notified on a {} invoice with {} minor units remaining",
+                "notified although the invoice is {} with {} minor units remaining",
                 invoice.status.as_str(),
                 invoice.amount_remaining_minor
             );
@@ -290,6 +290,7 @@ fn difference(first: &Traced, second: &Traced) -> Option<String> {
 fn summary(traced: &Traced) -> String {
     match &traced.outcome.result {
         Ok(decision) => describe_decision(decision),
+        Err(error) if error.kind == IncidentKind::PolicyError => format!("declined: {}", error.message),
         Err(error) => format!("error: {error}"),
     }
 }
