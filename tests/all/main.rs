@@ -6,6 +6,7 @@ mod alloc_meter;
 mod conformance;
 mod containment;
 mod encode;
+mod experiments;
 mod harness;
 mod hostile_decide;
 mod hostile_load;
