@@ -56,6 +56,7 @@ impl Segment {
     ///
     /// ```compile_fail
     /// const BAD: nudge_sdk::Segment = nudge_sdk::Segment::from_static("two words");
+    /// assert_eq!(BAD, "two words");
     /// ```
     ///
     /// # Panics

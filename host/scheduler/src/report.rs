@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::SignedDuration;
-use nudge_core::{CustomerId, EventKind, InvoiceId, NoticeId, NoticeState, TenantId, time};
+use nudge_core::{CustomerId, EventKind, InvoiceId, Notice, NoticeId, NoticeState, TenantId, time};
 use serde::Serialize;
 
 use crate::{Result, Scheduler};
@@ -89,8 +89,7 @@ impl Scheduler {
             ..Summary::default()
         };
         let notices = store.notices(tenant)?;
-        let arms_of: HashMap<&NoticeId, (&CustomerId, &[(String, String)])> =
-            notices.iter().map(|n| (&n.id, (&n.customer, n.experiment_arms.as_slice()))).collect();
+        let by_id: HashMap<&NoticeId, &Notice> = notices.iter().map(|n| (&n.id, n)).collect();
         // Per arm: customers reached, notices sent, of which paid within 7 days.
         let mut arms: BTreeMap<String, (HashSet<&CustomerId>, usize, usize)> = BTreeMap::new();
         let mut zones = HashMap::new();
@@ -109,10 +108,10 @@ impl Scheduler {
                     if paid_soon {
                         paid_within_7d += 1;
                     }
-                    if let Some((customer, assigned)) = arms_of.get(&notice) {
-                        for (experiment, arm) in assigned.iter() {
+                    if let Some(sent) = by_id.get(&notice) {
+                        for (experiment, arm) in &sent.experiment_arms {
                             let figures = arms.entry(format!("{experiment}={arm}")).or_default();
-                            figures.0.insert(customer);
+                            figures.0.insert(&sent.customer);
                             figures.1 += 1;
                             figures.2 += usize::from(paid_soon);
                         }
