@@ -73,9 +73,10 @@ pub fn main(path: &Path, json: bool) -> Result<ExitCode> {
             verdict.sha256,
             verdict.cases.len()
         );
+        let width = verdict.cases.iter().map(|case| case.name.len()).max().unwrap_or(0);
         for case in &verdict.cases {
             let mark = if case.passed { "pass" } else { "FAIL" };
-            crate::outln!("  {mark}  {:<30} {}  [fuel {}]", case.name, case.decision, case.metering.fuel);
+            crate::outln!("  {mark}  {:<width$}  {}  [fuel {}]", case.name, case.decision, case.metering.fuel);
             for failure in &case.failures {
                 crate::outln!("        {}: {}", failure.invariant, failure.detail);
             }
