@@ -15,12 +15,16 @@ use std::process::{Command, exit};
 /// environment variable `NUDGE_BUNDLE_<constant>`.
 const GUESTS: &[(&str, &str)] = &[
     ("nudge-plugin-standard", "STANDARD_POLICY"),
+    ("nudge-plugin-segmented", "SEGMENTED_POLICY"),
+    ("nudge-plugin-ab-timing", "AB_TIMING_POLICY"),
+    ("nudge-plugin-sentiment-aware", "SENTIMENT_AWARE_POLICY"),
     ("nudge-guest-trap", "TRAP"),
     ("nudge-guest-spin", "SPIN"),
     ("nudge-guest-sleeper", "SLEEPER"),
     ("nudge-guest-hostile", "HOSTILE"),
     ("nudge-guest-fs-reader", "FS_READER"),
     ("nudge-guest-net-dialer", "NET_DIALER"),
+    ("nudge-guest-careless", "CARELESS"),
 ];
 
 /// The target every guest is built for.

@@ -85,6 +85,22 @@ impl Config {
         }
     }
 
+    /// The list of strings at `key` (a JSON array of strings), or `default`
+    /// if unset.
+    pub fn strings(&self, key: &str, default: &[&str]) -> Result<Vec<String>, PolicyError> {
+        let Some(value) = self.value(key) else {
+            return Ok(default.iter().map(|text| (*text).to_owned()).collect());
+        };
+        let expected = || format!("`{key}` must be an array of strings, e.g. [\"a\", \"b\"], got {value}");
+        let Value::Array(items) = value else {
+            return Err(PolicyError::bad_config(expected()));
+        };
+        items
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned).ok_or_else(|| PolicyError::bad_config(expected())))
+            .collect()
+    }
+
     /// The boolean at `key`, or `default` if unset.
     pub fn bool(&self, key: &str, default: bool) -> Result<bool, PolicyError> {
         match self.value(key) {
@@ -127,6 +143,18 @@ mod tests {
         assert_eq!(config.string("label", "x").unwrap(), "gold");
         assert!(!config.bool("sms", true).unwrap());
         assert!(config.value("missing").is_none());
+    }
+
+    #[test]
+    fn reads_lists_of_strings() {
+        let config = Config::parse(r#"{"tiers": ["gold", "platinum"], "empty": [], "mixed": ["a", 1]}"#).unwrap();
+        assert_eq!(config.strings("tiers", &[]).unwrap(), ["gold", "platinum"]);
+        assert!(config.strings("empty", &["x"]).unwrap().is_empty());
+        assert_eq!(config.strings("missing", &["x"]).unwrap(), ["x"]);
+        let error = config.strings("mixed", &[]).unwrap_err();
+        assert!(error.message.contains("`mixed` must be an array of strings"), "{}", error.message);
+        let error = Config::parse(r#"{"tiers": "gold"}"#).unwrap().strings("tiers", &[]).unwrap_err();
+        assert!(error.message.contains(r#"got "gold""#), "{}", error.message);
     }
 
     #[test]

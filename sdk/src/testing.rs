@@ -151,15 +151,75 @@ impl ContextBuilder {
         self
     }
 
-    /// The channels the host can deliver to.
+    /// The channels the customer has a contact for. As in the host, those
+    /// the customer opted out of (see [`opted_out`]) are left out of the
+    /// reachable channels, whichever is set first.
+    ///
+    /// [`opted_out`]: ContextBuilder::opted_out
     pub fn reachable(mut self, channels: &[Channel]) -> Self {
-        self.ctx.customer.reachable_channels = channels.to_vec();
+        let opted_out = &self.ctx.customer.opted_out_channels;
+        self.ctx.customer.reachable_channels =
+            channels.iter().copied().filter(|channel| !opted_out.contains(channel)).collect();
         self
     }
 
     /// The channel the customer asked for.
     pub fn preferred(mut self, channel: Channel) -> Self {
         self.ctx.customer.preferred_channel = Some(channel);
+        self
+    }
+
+    /// Channels the customer opted out of. Like the host, this also takes
+    /// them out of the reachable channels.
+    pub fn opted_out(mut self, channels: &[Channel]) -> Self {
+        self.ctx.customer.opted_out_channels = channels.to_vec();
+        self.ctx.customer.reachable_channels.retain(|channel| !channels.contains(channel));
+        self
+    }
+
+    /// The customer's id.
+    pub fn customer_id(mut self, id: &str) -> Self {
+        self.ctx.customer.id = id.to_owned();
+        self
+    }
+
+    /// The customer's language, a BCP 47 tag such as `de-CH`.
+    pub fn language(mut self, tag: &str) -> Self {
+        self.ctx.customer.language = tag.to_owned();
+        self
+    }
+
+    /// The tenant's tier label for the customer, e.g. `gold`.
+    pub fn tier(mut self, tier: &str) -> Self {
+        self.ctx.customer.tier = tier.to_owned();
+        self
+    }
+
+    /// Everything the customer has paid so far, in minor units.
+    pub fn lifetime_value(mut self, paid_minor: i64) -> Self {
+        self.ctx.customer.lifetime_value.amount_minor = paid_minor;
+        self
+    }
+
+    /// The currency of the invoice and of the lifetime value (default `USD`).
+    pub fn currency(mut self, code: &str) -> Self {
+        self.ctx.invoice.total.currency = code.to_owned();
+        self.ctx.invoice.amount_remaining.currency = code.to_owned();
+        self.ctx.customer.lifetime_value.currency = code.to_owned();
+        self
+    }
+
+    /// How often the customer complained or replied angrily.
+    pub fn negative_feedback(mut self, count: u32) -> Self {
+        self.ctx.history.negative_feedback = count;
+        self
+    }
+
+    /// Notices to the customer that were opened, clicked and bounced.
+    pub fn engagement(mut self, opens: u32, clicks: u32, bounces: u32) -> Self {
+        self.ctx.history.opens = opens;
+        self.ctx.history.clicks = clicks;
+        self.ctx.history.bounces = bounces;
         self
     }
 
@@ -242,6 +302,35 @@ mod tests {
         assert_eq!(days_overdue(&ctx), 0);
         assert_eq!(ctx.invoice.status, InvoiceStatus::Open);
         assert_eq!(ctx.config, "{}");
+    }
+
+    #[test]
+    fn opting_out_also_makes_a_channel_unreachable() {
+        let both = [Channel::Email, Channel::Sms];
+        let after = ContextBuilder::new().reachable(&both).opted_out(&[Channel::Email]).build();
+        let before = ContextBuilder::new().opted_out(&[Channel::Email]).reachable(&both).build();
+        assert_eq!(after, before);
+        assert_eq!(after.customer.reachable_channels, [Channel::Sms]);
+        assert_eq!(after.customer.opted_out_channels, [Channel::Email]);
+    }
+
+    #[test]
+    fn customer_settings_land_on_the_customer() {
+        let ctx = ContextBuilder::new()
+            .customer_id("c-9")
+            .language("de-CH")
+            .tier("gold")
+            .currency("EUR")
+            .lifetime_value(90_000)
+            .negative_feedback(2)
+            .engagement(5, 3, 1)
+            .build();
+        assert_eq!((ctx.customer.id.as_str(), ctx.customer.language.as_str()), ("c-9", "de-CH"));
+        assert_eq!(ctx.customer.tier, "gold");
+        assert_eq!(ctx.customer.lifetime_value, Money::new(90_000, "EUR"));
+        assert_eq!(ctx.invoice.amount_remaining.currency, "EUR");
+        let history = &ctx.history;
+        assert_eq!((history.negative_feedback, history.opens, history.clicks, history.bounces), (2, 5, 3, 1));
     }
 
     #[test]

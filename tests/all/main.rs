@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod alloc_meter;
+mod conformance;
 mod containment;
 mod encode;
+mod experiments;
 mod harness;
 mod hostile_decide;
 mod hostile_load;

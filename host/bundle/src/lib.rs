@@ -8,6 +8,28 @@
 /// the `nudge` binary embeds.
 pub const STANDARD_POLICY: &[u8] = include_bytes!(env!("NUDGE_BUNDLE_STANDARD_POLICY"));
 
+/// The segmented reference policy component (`plugins/segmented`):
+/// first-time, occasional and habitual late payers and high-value customers,
+/// each with its own sequence, tone and channel.
+pub const SEGMENTED_POLICY: &[u8] = include_bytes!(env!("NUDGE_BUNDLE_SEGMENTED_POLICY"));
+
+/// The ab-timing reference policy component (`plugins/ab-timing`): an
+/// experiment on when the first reminder goes out, arms assigned by the host.
+pub const AB_TIMING_POLICY: &[u8] = include_bytes!(env!("NUDGE_BUNDLE_AB_TIMING_POLICY"));
+
+/// The sentiment-aware reference policy component (`plugins/sentiment-aware`):
+/// softer after negative feedback, firmer for habitual late payers, in the
+/// customer's preferred channel and language.
+pub const SENTIMENT_AWARE_POLICY: &[u8] = include_bytes!(env!("NUDGE_BUNDLE_SENTIMENT_AWARE_POLICY"));
+
+/// Every reference policy bundled with the host, by plugin directory name.
+pub const REFERENCE_POLICIES: [(&str, &[u8]); 4] = [
+    ("standard", STANDARD_POLICY),
+    ("segmented", SEGMENTED_POLICY),
+    ("ab-timing", AB_TIMING_POLICY),
+    ("sentiment-aware", SENTIMENT_AWARE_POLICY),
+];
+
 /// Hostile test guests from `tests/guests/`, as absolute paths to their
 /// components on this machine.
 pub mod test_guests {
@@ -34,6 +56,11 @@ pub mod test_guests {
     /// `nudge-guest-net-dialer`: opens a TCP connection with `std::net`, so it
     /// imports `wasi:sockets` and must be rejected at upload.
     pub const NET_DIALER: &str = env!("NUDGE_BUNDLE_NET_DIALER");
+
+    /// `nudge-guest-careless`: passes the upload's dry runs, but always
+    /// notifies by text message, even on a paid invoice or to a customer who
+    /// opted out of text messages; the conformance kit must name both.
+    pub const CARELESS: &str = env!("NUDGE_BUNDLE_CARELESS");
 }
 
 #[cfg(test)]
@@ -47,7 +74,9 @@ mod tests {
 
     #[test]
     fn every_guest_is_a_component() {
-        assert!(STANDARD_POLICY.starts_with(&COMPONENT_PREAMBLE));
+        for (name, bytes) in REFERENCE_POLICIES {
+            assert!(bytes.starts_with(&COMPONENT_PREAMBLE), "{name}");
+        }
         for path in [
             test_guests::TRAP,
             test_guests::SPIN,
@@ -55,6 +84,7 @@ mod tests {
             test_guests::HOSTILE,
             test_guests::FS_READER,
             test_guests::NET_DIALER,
+            test_guests::CARELESS,
         ] {
             let bytes = std::fs::read(path).unwrap();
             assert!(bytes.starts_with(&COMPONENT_PREAMBLE), "{path}");

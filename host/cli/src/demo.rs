@@ -229,6 +229,14 @@ pub fn render(r: &DemoReport) -> String {
         let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k} {v}")).collect();
         line(format!("    {title:<11} {}", parts.join(", ")));
     }
+    for (arm, figures) in &s.by_arm {
+        line(format!(
+            "    arm {arm}: {} customers, {} notices, {:.1}% followed by payment within 7 days",
+            figures.customers,
+            figures.notices_sent,
+            figures.paid_within_7d_of_notice_rate * 100.0
+        ));
+    }
     line(format!("  {} notices suppressed because the invoice was paid first", s.suppressed_by_payment));
     for (reason, n) in &s.suppressed_other {
         line(format!("  {n} notices suppressed: {reason}"));

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod conformance;
 pub mod demo;
 pub mod import;
 pub mod output;

@@ -3,7 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use nudge_cli::{admin, demo, import, plugin_check};
+use nudge_cli::{admin, conformance, demo, import, plugin_check};
 
 /// Plugin calls make dozens of small host allocations each (the context
 /// handed in, the decision handed back); mimalloc serves them faster than
@@ -67,6 +67,12 @@ enum PluginCommand {
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
+        /// Run the conformance kit instead: every fixture and edge case (paid,
+        /// void, disputed, opted out, UTC+14, ...), each twice, checked against
+        /// invariants such as "never notify on a paid invoice"; exit 1 naming
+        /// each failed case and invariant.
+        #[arg(long)]
+        conformance: bool,
     },
     /// Validate a component (as `check` does) and store it as the tenant's next version.
     Upload {
@@ -108,7 +114,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(options) => demo::main(&options),
         Command::Import(options) => import::main(&options),
-        Command::Plugin(PluginCommand::Check { file, json }) => plugin_check::main(&file, json),
+        Command::Plugin(PluginCommand::Check { file, json, conformance: true }) => conformance::main(&file, json),
+        Command::Plugin(PluginCommand::Check { file, json, conformance: false }) => plugin_check::main(&file, json),
         Command::Plugin(PluginCommand::Upload { file, target, activate }) => admin::upload(&target, &file, activate),
         Command::Plugin(PluginCommand::List(target)) => admin::list(&target),
         Command::Plugin(PluginCommand::Activate { version, target }) => admin::activate(&target, version),

@@ -72,6 +72,67 @@ fn plugin_check_stops_an_endless_loop_within_its_budget() {
 }
 
 #[test]
+fn conformance_passes_every_reference_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in nudge_bundle::REFERENCE_POLICIES {
+        let path = dir.path().join(format!("{name}.wasm"));
+        std::fs::write(&path, bytes).unwrap();
+        let (code, stdout, stderr) = nudge(&["plugin", "check", path.to_str().unwrap(), "--conformance", "--json"]);
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout} {stderr}"));
+        assert_eq!(code, 0, "{name}: {}", json["reason"]);
+        assert_eq!((json["ok"].as_bool(), json["name"].as_str()), (Some(true), Some(name)));
+        let cases = json["cases"].as_array().unwrap();
+        assert!(cases.len() >= 20, "{name}: {} cases", cases.len());
+        for case in cases {
+            assert_eq!(case["passed"], true, "{name}: {case}");
+            assert!(case["metering"]["fuel"].is_u64(), "{case}");
+        }
+        assert!(json["worst"]["fuel"].as_u64().unwrap() > 0);
+    }
+}
+
+#[test]
+fn conformance_names_each_failed_case_and_invariant() {
+    let careless = nudge_bundle::test_guests::CARELESS;
+    let (code, stdout, _) = nudge(&["plugin", "check", careless, "--conformance", "--json"]);
+    assert_eq!(code, 1, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["ok"], false);
+    let case = |name: &str| json["cases"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap().clone();
+    assert_eq!(case("paid")["passed"], false);
+    assert_eq!(case("paid")["failures"][0]["invariant"], "no-notice-when-nothing-owed");
+    assert_eq!(case("every-channel-opted-out")["failures"][0]["invariant"], "channel-not-opted-out");
+    assert_eq!(case("only-sms-reachable")["passed"], true);
+    let reason = json["reason"].as_str().unwrap();
+    assert!(reason.contains("paid (no-notice-when-nothing-owed)"), "{reason}");
+    assert!(reason.contains("only-email-reachable (channel-reachable)"), "{reason}");
+
+    let (code, text, _) = nudge(&["plugin", "check", careless, "--conformance"]);
+    assert_eq!(code, 1);
+    assert!(text.starts_with("conformance of careless 0.1.0"), "{text}");
+    assert!(text.contains("FAIL  disputed"), "{text}");
+    assert!(text.contains("no-notice-when-disputed: notified on a disputed invoice"), "{text}");
+    // Without --conformance the same guest passes the upload's dry runs.
+    assert_eq!(nudge(&["plugin", "check", careless]).0, 0);
+}
+
+#[test]
+fn conformance_of_a_file_that_does_not_load_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("garbage.wasm");
+    std::fs::write(&path, b"not wasm").unwrap();
+    let (code, stdout, _) = nudge(&["plugin", "check", path.to_str().unwrap(), "--conformance", "--json"]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(json["reason"].as_str().unwrap().contains("not a WebAssembly component"), "{json}");
+    assert_eq!(json["cases"].as_array().map(Vec::len), Some(0));
+    let (code, text, _) = nudge(&["plugin", "check", path.to_str().unwrap(), "--conformance"]);
+    assert_eq!(code, 1);
+    assert!(text.starts_with("rejected: not a WebAssembly component"), "{text}");
+}
+
+#[test]
 fn import_lists_bad_rows_by_line_and_imports_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("bad.csv");

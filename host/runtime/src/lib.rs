@@ -20,6 +20,7 @@
 
 mod bindings;
 mod cache;
+pub mod conformance;
 mod error;
 pub mod fixtures;
 mod imports;

@@ -27,7 +27,7 @@ pub struct PolicyInfo {
 }
 
 /// What one call used.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Metering {
     /// Fuel consumed (instantiation included for a fresh instance).
     pub fuel: u64,
@@ -48,6 +48,17 @@ pub struct Outcome {
     pub metering: Metering,
     /// The plugin's log lines and captured output, bounded.
     pub log: Vec<String>,
+}
+
+/// An [`Outcome`] with what the conformance kit needs to name a failure.
+#[derive(Debug, Clone)]
+pub(crate) struct Traced {
+    /// The outcome, exactly as [`Plugin::decide_with`] returns it.
+    pub outcome: Outcome,
+    /// The rule of `validate` a returned decision broke, if it broke one.
+    pub broken_rule: Option<validate::Rule>,
+    /// True when the plugin returned a notice, valid or not.
+    pub returned_notify: bool,
 }
 
 /// A compiled, type-checked plugin ready to be called.
@@ -109,24 +120,34 @@ impl Plugin {
     ///
     /// Instantiation counts towards the call's fuel, deadline and wall time.
     pub fn decide_with(&self, ctx: &DecisionContext, limits: &PluginLimits) -> Outcome {
+        self.decide_traced(ctx, limits).outcome
+    }
+
+    /// Like [`Plugin::decide_with`], also saying which rule a rejected
+    /// decision broke and what the plugin returned before validation.
+    pub(crate) fn decide_traced(&self, ctx: &DecisionContext, limits: &PluginLimits) -> Traced {
         let started = Instant::now();
-        let outcome = match self.instance_seeded(limits, ctx.now, ctx.seed) {
+        let traced = match self.instance_seeded(limits, ctx.now, ctx.seed) {
             Ok(mut instance) => {
-                let mut outcome = instance.decide_unrecorded(ctx);
+                let mut traced = instance.decide_traced(ctx);
                 if instance.metered {
-                    outcome.metering.fuel = limits.fuel.saturating_sub(instance.store.get_fuel().unwrap_or(0));
+                    traced.outcome.metering.fuel = limits.fuel.saturating_sub(instance.store.get_fuel().unwrap_or(0));
                 }
-                outcome.metering.wall_us = started.elapsed().as_micros() as u64;
-                outcome
+                traced.outcome.metering.wall_us = started.elapsed().as_micros() as u64;
+                traced
             }
-            Err(error) => Outcome {
-                result: Err(error),
-                metering: Metering { wall_us: started.elapsed().as_micros() as u64, ..Metering::default() },
-                log: Vec::new(),
+            Err(error) => Traced {
+                outcome: Outcome {
+                    result: Err(error),
+                    metering: Metering { wall_us: started.elapsed().as_micros() as u64, ..Metering::default() },
+                    log: Vec::new(),
+                },
+                broken_rule: None,
+                returned_notify: false,
             },
         };
-        self.runtime.metrics().record(&outcome);
-        outcome
+        self.runtime.metrics().record(&traced.outcome);
+        traced
     }
 
     /// Runs `decide` on every fixture; the first failure rejects the plugin.
@@ -209,6 +230,10 @@ impl Instance {
     }
 
     fn decide_unrecorded(&mut self, ctx: &DecisionContext) -> Outcome {
+        self.decide_traced(ctx).outcome
+    }
+
+    fn decide_traced(&mut self, ctx: &DecisionContext) -> Traced {
         let input = bindings::context(ctx);
         let (result, mut metering) = self.call(ctx.now, |policy, store| policy.call_decide(store, &input));
         let log = self.store.data_mut().take_log();
@@ -223,8 +248,11 @@ impl Instance {
             error
         });
         let cap = self.limits.max_output_bytes;
+        let mut broken_rule = None;
+        let mut returned_notify = false;
         let result = result.and_then(|returned| match returned {
             Ok(decision) => {
+                returned_notify = matches!(decision.action, bindings::wit::Action::Notify(_));
                 metering.output_bytes = validate::output_bytes(&decision) as u64;
                 if metering.output_bytes > cap {
                     return Err(CallError::new(
@@ -232,11 +260,14 @@ impl Instance {
                         format!("decision is {} bytes, over the cap of {cap} bytes", metering.output_bytes),
                     ));
                 }
-                validate::decision(decision, ctx).map_err(|msg| CallError::new(IncidentKind::InvalidDecision, msg))
+                validate::decision(decision, ctx).map_err(|rejection| {
+                    broken_rule = Some(rejection.rule);
+                    CallError::new(IncidentKind::InvalidDecision, rejection.message)
+                })
             }
             Err(e) => Err(CallError::new(IncidentKind::PolicyError, format!("{}: {}", e.code, e.message))),
         });
-        Outcome { result, metering, log }
+        Traced { outcome: Outcome { result, metering, log }, broken_rule, returned_notify }
     }
 
     /// Runs `f` with a fresh budget; meters fuel, time and memory.

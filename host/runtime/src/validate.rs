@@ -36,18 +36,55 @@ pub(crate) fn output_bytes(d: &wit::Decision) -> usize {
     d.segment.len() + action
 }
 
+/// Which of the host's rules a decision broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rule {
+    /// A segment, step, template id or field name that is empty, too long or not plain ASCII.
+    Label,
+    /// A field value or reason over the length limit.
+    Text,
+    /// More template fields than the limit.
+    Fields,
+    /// A send time more than a day in the past or too far ahead.
+    SendTime,
+    /// A wait time not after now or too far ahead.
+    WaitTime,
+    /// A channel (or fallback) the customer opted out of.
+    OptedOutChannel,
+    /// A channel (or fallback) the customer has no contact for.
+    UnreachableChannel,
+    /// A channel listed twice among channel and fallbacks.
+    DuplicateChannel,
+}
+
+/// A decision the host cannot honour: the rule it broke and why, for the tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rejection {
+    /// The rule broken.
+    pub rule: Rule,
+    /// What was wrong, naming the value.
+    pub message: String,
+}
+
+fn reject<T>(rule: Rule, message: String) -> Result<T, Rejection> {
+    Err(Rejection { rule, message })
+}
+
 /// Converts and checks a decision; `Err` says what the host cannot honour.
-pub(crate) fn decision(d: wit::Decision, ctx: &DecisionContext) -> Result<Decision, String> {
+pub(crate) fn decision(d: wit::Decision, ctx: &DecisionContext) -> Result<Decision, Rejection> {
     label("segment", &d.segment)?;
     let action = match d.action {
         wit::Action::Notify(n) => Action::Notify(notify(n, ctx)?),
         wit::Action::Wait(until) => {
-            let until = time("wait time", until, ctx)?;
+            let until = time(Rule::WaitTime, "wait time", until, ctx)?;
             if until <= ctx.now {
-                return Err(format!(
-                    "wait time {until} is not after now ({}); return notify, stop or escalate instead",
-                    ctx.now
-                ));
+                return reject(
+                    Rule::WaitTime,
+                    format!(
+                        "wait time {until} is not after now ({}); return notify, stop or escalate instead",
+                        ctx.now
+                    ),
+                );
             }
             Action::Wait { until }
         }
@@ -57,31 +94,37 @@ pub(crate) fn decision(d: wit::Decision, ctx: &DecisionContext) -> Result<Decisi
     Ok(Decision { segment: d.segment, action })
 }
 
-fn notify(n: wit::Notify, ctx: &DecisionContext) -> Result<Notify, String> {
+fn notify(n: wit::Notify, ctx: &DecisionContext) -> Result<Notify, Rejection> {
     label("step", &n.step)?;
     if !n.template.is_empty() {
         label("template", &n.template)?;
     }
-    let send_at = time("send time", n.send_at, ctx)?;
+    let send_at = time(Rule::SendTime, "send time", n.send_at, ctx)?;
     if send_at < ctx.now - PAST_SLACK {
-        return Err(format!("send time {send_at} is more than a day before now ({})", ctx.now));
+        return reject(Rule::SendTime, format!("send time {send_at} is more than a day before now ({})", ctx.now));
     }
     let channel = from_channel(n.channel);
     let fallbacks: Vec<Channel> = n.fallbacks.into_iter().map(from_channel).collect();
     let reachable = ctx.customer.reachable_channels();
     for (i, c) in std::iter::once(&channel).chain(&fallbacks).enumerate() {
         if ctx.customer.opted_out.contains(c) {
-            return Err(format!("channel {c} was chosen but the customer opted out of it"));
+            return reject(Rule::OptedOutChannel, format!("channel {c} was chosen but the customer opted out of it"));
         }
         if !reachable.contains(c) {
-            return Err(format!("channel {c} was chosen but the customer has no {c} contact"));
+            return reject(
+                Rule::UnreachableChannel,
+                format!("channel {c} was chosen but the customer has no {c} contact"),
+            );
         }
         if std::iter::once(&channel).chain(&fallbacks).take(i).any(|earlier| earlier == c) {
-            return Err(format!("channel {c} appears twice in channel and fallbacks"));
+            return reject(Rule::DuplicateChannel, format!("channel {c} appears twice in channel and fallbacks"));
         }
     }
     if n.fields.len() > MAX_FIELDS {
-        return Err(format!("{} template fields, more than the limit of {MAX_FIELDS}", n.fields.len()));
+        return reject(
+            Rule::Fields,
+            format!("{} template fields, more than the limit of {MAX_FIELDS}", n.fields.len()),
+        );
     }
     let mut fields = Vec::with_capacity(n.fields.len());
     for (name, value) in n.fields {
@@ -91,29 +134,31 @@ fn notify(n: wit::Notify, ctx: &DecisionContext) -> Result<Notify, String> {
     Ok(Notify { send_at, channel, fallbacks, tone: from_tone(n.tone), template: n.template, step: n.step, fields })
 }
 
-fn time(what: &str, seconds: i64, ctx: &DecisionContext) -> Result<Timestamp, String> {
-    let at = Timestamp::from_second(seconds).map_err(|_| format!("{what} {seconds} is not a valid timestamp"))?;
+fn time(rule: Rule, what: &str, seconds: i64, ctx: &DecisionContext) -> Result<Timestamp, Rejection> {
+    let Ok(at) = Timestamp::from_second(seconds) else {
+        return reject(rule, format!("{what} {seconds} is not a valid timestamp"));
+    };
     let horizon = ctx.now + SignedDuration::from_hours(24 * MAX_HORIZON_DAYS);
     if at > horizon {
-        return Err(format!("{what} {at} is more than {MAX_HORIZON_DAYS} days after now ({})", ctx.now));
+        return reject(rule, format!("{what} {at} is more than {MAX_HORIZON_DAYS} days after now ({})", ctx.now));
     }
     Ok(at)
 }
 
-fn label(what: &str, value: &str) -> Result<(), String> {
+fn label(what: &str, value: &str) -> Result<(), Rejection> {
     if value.is_empty() || value.len() > MAX_LABEL_LEN {
-        return Err(format!("{what} must be 1 to {MAX_LABEL_LEN} bytes, got {}", value.len()));
+        return reject(Rule::Label, format!("{what} must be 1 to {MAX_LABEL_LEN} bytes, got {}", value.len()));
     }
     if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) {
         let shown: String = value.chars().take(MAX_LABEL_LEN).collect();
-        return Err(format!("{what} {shown:?} may only use ASCII letters, digits and - _ . :"));
+        return reject(Rule::Label, format!("{what} {shown:?} may only use ASCII letters, digits and - _ . :"));
     }
     Ok(())
 }
 
-fn text(what: &str, value: String) -> Result<String, String> {
+fn text(what: &str, value: String) -> Result<String, Rejection> {
     if value.len() > MAX_TEXT_LEN {
-        return Err(format!("{what} is {} bytes, more than the limit of {MAX_TEXT_LEN}", value.len()));
+        return reject(Rule::Text, format!("{what} is {} bytes, more than the limit of {MAX_TEXT_LEN}", value.len()));
     }
     Ok(value)
 }

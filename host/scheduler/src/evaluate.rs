@@ -7,7 +7,7 @@ use nudge_core::{
 };
 use nudge_store::{ScheduleEntry, ScheduleKind, Tx, TxResult};
 
-use crate::{Result, Scheduler, policy::Decided};
+use crate::{Result, Scheduler, experiments, policy::Decided};
 
 /// Most notices one invoice can get, whatever its policy decides.
 pub const MAX_NOTICES_PER_INVOICE: usize = 12;
@@ -49,16 +49,7 @@ impl Scheduler {
         notices.sort_by_key(|n| (n.send_at, n.created_at));
         let active = self.store.active_plugin_version(&tenant.id)?.and_then(|v| self.plugin(tenant, v).ok());
         let experiments = match active {
-            Some(plugin) => plugin
-                .info()
-                .experiments
-                .iter()
-                .filter(|(_, arms)| !arms.is_empty())
-                .map(|(name, arms)| {
-                    let pick = stable_hash(&[tenant.id.as_str(), name, customer.id.as_str()]) % arms.len() as u64;
-                    (name.clone(), arms[pick as usize].clone())
-                })
-                .collect(),
+            Some(plugin) => experiments::assign(&tenant.id, &customer.id, &plugin.info().experiments),
             None => Vec::new(),
         };
         let seed = stable_hash(&[tenant.id.as_str(), invoice.id.as_str(), &now.as_second().to_string()]);

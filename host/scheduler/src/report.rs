@@ -4,10 +4,10 @@
 //! `duplicate_step_notices`) are computed from the event log, independently
 //! of the code paths that are meant to prevent them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::SignedDuration;
-use nudge_core::{EventKind, InvoiceId, NoticeState, TenantId, time};
+use nudge_core::{CustomerId, EventKind, InvoiceId, Notice, NoticeId, NoticeState, TenantId, time};
 use serde::Serialize;
 
 use crate::{Result, Scheduler};
@@ -43,6 +43,10 @@ pub struct Summary {
     pub duplicate_step_notices: usize,
     /// Share of sent notices whose invoice was paid within 7 days after them.
     pub paid_within_7d_of_notice_rate: f64,
+    /// Sent notices and their outcome by experiment arm, keyed
+    /// `experiment=arm`; empty when the policy runs no experiment.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_arm: BTreeMap<String, ArmFigures>,
     /// Invoices paid.
     pub invoices_paid: usize,
     /// Invoices handed to support.
@@ -59,6 +63,17 @@ pub struct Summary {
     pub outbox: String,
 }
 
+/// What the notices of one experiment arm achieved.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ArmFigures {
+    /// Customers who got at least one notice in this arm.
+    pub customers: usize,
+    /// Notices handed to a channel.
+    pub notices_sent: usize,
+    /// Share of them whose invoice was paid within 7 days after them.
+    pub paid_within_7d_of_notice_rate: f64,
+}
+
 impl Scheduler {
     /// Summarises everything held for `tenant`.
     pub fn summary(&self, tenant: &TenantId) -> Result<Summary> {
@@ -73,21 +88,33 @@ impl Scheduler {
             outbox: self.outbox.dir().display().to_string(),
             ..Summary::default()
         };
+        let notices = store.notices(tenant)?;
+        let by_id: HashMap<&NoticeId, &Notice> = notices.iter().map(|n| (&n.id, n)).collect();
+        // Per arm: customers reached, notices sent, of which paid within 7 days.
+        let mut arms: BTreeMap<String, (HashSet<&CustomerId>, usize, usize)> = BTreeMap::new();
         let mut zones = HashMap::new();
         let mut sent_per_step: HashMap<(InvoiceId, String), usize> = HashMap::new();
         let mut paid_within_7d = 0usize;
         for event in store.events(tenant)? {
             match event.kind {
-                EventKind::NoticeSent { invoice, step, .. } => {
+                EventKind::NoticeSent { notice, invoice, step, .. } => {
                     let Some(inv) = invoices.get(&invoice) else { continue };
                     if inv.paid_at.is_some_and(|paid| paid <= event.at) {
                         s.sent_after_payment += 1;
                     }
-                    if inv
+                    let paid_soon = inv
                         .paid_at
-                        .is_some_and(|paid| paid > event.at && paid <= event.at + SignedDuration::from_hours(24 * 7))
-                    {
+                        .is_some_and(|paid| paid > event.at && paid <= event.at + SignedDuration::from_hours(24 * 7));
+                    if paid_soon {
                         paid_within_7d += 1;
+                    }
+                    if let Some(sent) = by_id.get(&notice) {
+                        for (experiment, arm) in &sent.experiment_arms {
+                            let figures = arms.entry(format!("{experiment}={arm}")).or_default();
+                            figures.0.insert(&sent.customer);
+                            figures.1 += 1;
+                            figures.2 += usize::from(paid_soon);
+                        }
                     }
                     if let Some(customer) = customers.get(&inv.customer) {
                         let tz = zones
@@ -106,7 +133,16 @@ impl Scheduler {
             }
         }
         s.duplicate_step_notices = sent_per_step.values().map(|n| n.saturating_sub(1)).sum();
-        for notice in store.notices(tenant)? {
+        s.by_arm = arms
+            .into_iter()
+            .map(|(arm, (customers, sent, paid))| {
+                let rate = if sent == 0 { 0.0 } else { round3(paid as f64 / sent as f64) };
+                let figures =
+                    ArmFigures { customers: customers.len(), notices_sent: sent, paid_within_7d_of_notice_rate: rate };
+                (arm, figures)
+            })
+            .collect();
+        for notice in &notices {
             match &notice.state {
                 NoticeState::Sent { channel, .. } => {
                     s.notices_sent += 1;
