@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod demo;
+pub mod history;
 pub mod import;
 pub mod output;
 pub mod plugin_check;
