@@ -9,4 +9,7 @@ pub mod history;
 pub mod import;
 pub mod output;
 pub mod plugin_check;
+pub mod plugin_dev;
 pub mod runtime;
+pub mod simulate;
+pub mod simulate_text;
