@@ -16,7 +16,7 @@ pub fn render(r: &SimulationReport) -> String {
         out.push_str(&text);
         out.push('\n');
     };
-    line(format!("nudge plugin simulate: {} to {} of {}", r.replay_from, r.replay_until, r.data));
+    line(format!("nudge plugin simulate: replay of {} from {} to {}", r.data, r.replay_from, r.replay_until));
     run(&mut line, "simulated", &r.simulated);
     if let (Some(against), Some(changes)) = (&r.against, &r.changes) {
         line(String::new());
@@ -24,6 +24,11 @@ pub fn render(r: &SimulationReport) -> String {
         line(String::new());
         compare(&mut line, &r.simulated, against, changes);
     }
+    line(
+        "(scheduled: notices the policy asked for; paid first: not sent because payment came before the send time; \
+         other: not sent for another reason or failed; paid within 7d: sent notices followed by payment within 7 days)"
+            .into(),
+    );
     line(format!("done in {:.1} s", r.elapsed_ms as f64 / 1000.0));
     out
 }
