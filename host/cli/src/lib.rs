@@ -1,4 +1,5 @@
-//! The `nudge` command: the demo replay, imports and plugin checks.
+//! The `nudge` command: the demo replay, imports, plugin checks and the
+//! plugin developer workflow (new, build, simulate).
 //!
 //! `main.rs` only parses arguments; each command lives in its own module
 //! with a `run` function that tests call directly.
