@@ -59,7 +59,10 @@ pub fn replay(
         bail!("the history has no invoices to replay");
     }
     scheduler.put_tenant(tenant)?;
-    let record = scheduler.install_plugin(&tenant.id, plugin, from).context("the policy was not accepted")?;
+    // The reason belongs in the message itself, not only in the error chain.
+    let record = scheduler
+        .install_plugin(&tenant.id, plugin, from)
+        .map_err(|e| anyhow::anyhow!("the policy was not accepted: {e}"))?;
     for customer in &history.customers {
         scheduler.upsert_customer(customer, from)?;
     }
