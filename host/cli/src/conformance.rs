@@ -3,8 +3,8 @@
 use std::{path::Path, process::ExitCode};
 
 use anyhow::Result;
+use nudge_runtime::Metering;
 use nudge_runtime::conformance::{self, CaseReport};
-use nudge_runtime::{Limits, Metering};
 use serde::Serialize;
 
 /// The verdict of the conformance kit, as `--json` prints it.
@@ -36,7 +36,7 @@ pub fn check(path: &Path) -> Verdict {
         Ok(plugin) => plugin,
         Err(error) => return Verdict { reason: format!("{error:#}"), ..Verdict::default() },
     };
-    let report = conformance::run(&plugin, &Limits::default().plugin);
+    let report = conformance::run(&plugin, &crate::config::limits().plugin);
     let failed: Vec<String> = report
         .cases
         .iter()
@@ -81,7 +81,7 @@ pub fn main(path: &Path, json: bool) -> Result<ExitCode> {
                 crate::outln!("        {}: {}", failure.invariant, failure.detail);
             }
         }
-        let limits = Limits::default().plugin;
+        let limits = crate::config::limits().plugin;
         let worst = verdict.worst;
         crate::outln!(
             "worst call: fuel {} of {}, {} µs, peak memory {} bytes of {}, output {} bytes",

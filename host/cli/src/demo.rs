@@ -14,21 +14,20 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
-use jiff::{SignedDuration, Timestamp};
-use nudge_core::{Payment, PaymentId, Tenant, TenantId, TenantSettings, time};
+use jiff::Timestamp;
+use nudge_core::{Tenant, TenantId, TenantSettings};
 use nudge_ingest::ar;
-use nudge_scheduler::{
-    Summary,
-    replay::{self, FeedItem},
-};
+use nudge_scheduler::{Summary, replay::FeedItem};
 use serde::Serialize;
+
+use crate::history;
 
 /// The real example data, embedded so the demo runs from anywhere.
 const EXAMPLE_CSV: &[u8] = include_bytes!("../../../examples/data/accounts-receivable.csv");
 /// Marks a data directory as the demo's own, so a rerun may wipe it.
 const MARKER: &str = ".nudge-demo";
 /// Largest CSV the commands read: 256 MiB.
-pub const MAX_CSV_BYTES: u64 = 256 << 20;
+pub const MAX_CSV_BYTES: u64 = history::MAX_HISTORY_BYTES;
 /// The demo tenant.
 pub const TENANT: &str = "acme";
 
@@ -38,7 +37,8 @@ pub struct Options {
     /// Data directory for the store and the outbox; each run starts it afresh.
     #[arg(long, default_value = "nudge-demo-data")]
     pub data_dir: PathBuf,
-    /// Accounts-receivable CSV to replay instead of the bundled example data.
+    /// History to replay instead of the bundled example data: an
+    /// accounts-receivable CSV, or a nudge JSON history (*.json).
     #[arg(long)]
     pub csv: Option<PathBuf>,
     /// Policy component to use instead of the bundled standard policy.
@@ -79,41 +79,31 @@ pub fn run(options: &Options) -> Result<DemoReport> {
     // Absolute, so the printed outbox path works from any directory.
     let data_dir = fs::canonicalize(&options.data_dir)?;
     let scheduler = crate::runtime::scheduler(&data_dir)?;
-    // The bundled history is replayed over its documented window; another
-    // file over its own span, from its first invoice to a month after its
-    // last settlement.
-    let (from, until): (Timestamp, Timestamp) = ("2012-01-01T00:00:00Z".parse()?, "2014-01-31T23:59:59Z".parse()?);
-
-    let tenant = Tenant {
-        id: TenantId::new(TENANT)?,
-        name: "Acme Supplies".into(),
-        settings: TenantSettings::default(),
-        created_at: from,
+    let tenant_id = TenantId::new(TENANT)?;
+    let (history, window) = match &options.csv {
+        // Another file is replayed over its own span (see `History::span`).
+        Some(path) => {
+            let history = crate::history::read(path, &tenant_id)?;
+            let window = history.span().context("the file has no invoices")?;
+            (history, window)
+        }
+        // The bundled history over its documented window.
+        None => (
+            ar::read(EXAMPLE_CSV, &tenant_id)?.into_history()?,
+            ("2012-01-01T00:00:00Z".parse()?, "2014-01-31T23:59:59Z".parse()?),
+        ),
     };
-    scheduler.put_tenant(&tenant)?;
     let bytes = match &options.plugin {
         Some(path) => crate::output::read_capped(path, nudge_runtime::MAX_COMPONENT_BYTES)?,
         None => nudge_bundle::STANDARD_POLICY.to_vec(),
     };
-    let plugin = scheduler.install_plugin(&tenant.id, &bytes, from)?;
-
-    let data = match &options.csv {
-        Some(path) => {
-            let file = fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-            ar::read(crate::output::Capped::new(file, MAX_CSV_BYTES), &tenant.id)?
-        }
-        None => ar::read(EXAMPLE_CSV, &tenant.id)?,
+    let tenant = Tenant {
+        id: tenant_id,
+        name: "Acme Supplies".into(),
+        settings: TenantSettings::default(),
+        created_at: window.0,
     };
-    let (from, until) = match &options.csv {
-        Some(_) => span(&data)?,
-        None => (from, until),
-    };
-    for customer in &data.customers {
-        scheduler.upsert_customer(customer, from)?;
-    }
-    let feed = feed(&data)?;
-    replay::run(&scheduler, feed, until)?;
-    scheduler.store().flush()?;
+    let plugin = history::replay(&scheduler, &tenant, &bytes, &history, window)?;
     let summary = scheduler.summary(&tenant.id)?;
     if let Some(path) = &options.metrics {
         fs::write(path, scheduler.runtime().metrics().render())
@@ -121,53 +111,17 @@ pub fn run(options: &Options) -> Result<DemoReport> {
     }
     Ok(DemoReport {
         summary,
-        plugin: format!(
-            "{} {} (version {}, sha256 {})",
-            plugin.name,
-            plugin.declared_version,
-            plugin.version,
-            &plugin.sha256[..12]
-        ),
-        replay_from: from.to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
-        replay_until: until.to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
+        plugin: history::plugin_label(&plugin),
+        replay_from: history::utc_day(window.0),
+        replay_until: history::utc_day(window.1),
         elapsed_ms: started.elapsed().as_millis(),
     })
-}
-
-/// The span a file's history covers: from the day before its first invoice
-/// to 31 days after its last settlement, in UTC.
-fn span(data: &ar::ArData) -> Result<(Timestamp, Timestamp)> {
-    let first = data.invoices.iter().map(|h| h.invoice.issued_on).min().context("the file has no invoices")?;
-    let last = data.invoices.iter().map(|h| h.settled_on).max().context("the file has no invoices")?;
-    let from = first.yesterday()?.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp();
-    let until = last.checked_add(jiff::ToSpan::days(31))?.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp();
-    Ok((from, until))
 }
 
 /// Invoices at 09:00 local on their invoice date; full payment at 00:00
 /// local on the settlement date, never before the invoice exists.
 pub fn feed(data: &ar::ArData) -> Result<Vec<(Timestamp, FeedItem)>> {
-    let zones: std::collections::HashMap<_, _> = data.customers.iter().map(|c| (&c.id, &c.time_zone)).collect();
-    let mut feed = Vec::with_capacity(data.invoices.len() * 2);
-    for h in &data.invoices {
-        let inv = &h.invoice;
-        let zone = zones.get(&inv.customer).context("invoice without customer")?;
-        let tz = time::zone(zone)?;
-        let issued = time::local_instant(inv.issued_on, 9, &tz);
-        let paid = time::local_instant(h.settled_on, 0, &tz).max(issued + SignedDuration::from_mins(1));
-        feed.push((issued, FeedItem::Invoice(inv.clone())));
-        feed.push((
-            paid,
-            FeedItem::Payment(Payment {
-                tenant: inv.tenant.clone(),
-                id: PaymentId::new(format!("settle-{}", inv.id))?,
-                invoice: inv.id.clone(),
-                amount_minor: inv.total.amount_minor,
-                received_at: paid,
-            }),
-        ));
-    }
-    Ok(feed)
+    Ok(history::feed(&data.clone().into_history()?))
 }
 
 /// Makes `dir` an empty demo directory, wiping only a previous demo's.

@@ -6,8 +6,8 @@
 use std::{fs, path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result};
-use jiff::{SignedDuration, Timestamp};
-use nudge_core::{Payment, PaymentId, Tenant, TenantId, TenantSettings, time};
+use jiff::Timestamp;
+use nudge_core::{Tenant, TenantId, TenantSettings};
 use nudge_ingest::ar;
 use serde::Serialize;
 
@@ -44,8 +44,9 @@ pub struct ImportReport {
 pub fn run(options: &Options) -> Result<ImportReport> {
     let tenant_id = TenantId::new(options.tenant.clone())?;
     let file = fs::File::open(&options.csv).with_context(|| format!("opening {}", options.csv.display()))?;
-    let data = ar::read(crate::output::Capped::new(file, crate::demo::MAX_CSV_BYTES), &tenant_id)
-        .with_context(|| format!("importing {}", options.csv.display()))?;
+    let history = ar::read(crate::output::Capped::new(file, crate::demo::MAX_CSV_BYTES), &tenant_id)
+        .with_context(|| format!("importing {}", options.csv.display()))?
+        .into_history()?;
     fs::create_dir_all(&options.data_dir)?;
     let scheduler = crate::runtime::scheduler(&options.data_dir)?;
     let now = Timestamp::now();
@@ -58,28 +59,18 @@ pub fn run(options: &Options) -> Result<ImportReport> {
         })?;
     }
     let mut report = ImportReport { tenant: tenant_id.to_string(), ..ImportReport::default() };
-    for customer in &data.customers {
+    for customer in &history.customers {
         scheduler.upsert_customer(customer, now)?;
         report.customers += 1;
     }
-    for h in &data.invoices {
-        let customer =
-            data.customers.iter().find(|c| c.id == h.invoice.customer).context("invoice without customer")?;
-        let tz = time::zone(&customer.time_zone)?;
-        let issued = time::local_instant(h.invoice.issued_on, 9, &tz);
-        // History: store the invoice and its settlement, without asking the
-        // policy about invoices that were settled long ago.
-        scheduler.put_invoice(&h.invoice, issued)?;
+    // History: store each invoice and its settlement, without asking the
+    // policy about invoices that were settled long ago.
+    for issued in &history.invoices {
+        scheduler.put_invoice(&issued.invoice, issued.issued_at)?;
         report.invoices += 1;
-        let paid = time::local_instant(h.settled_on, 0, &tz).max(issued + SignedDuration::from_mins(1));
-        let payment = Payment {
-            tenant: tenant_id.clone(),
-            id: PaymentId::new(format!("settle-{}", h.invoice.id))?,
-            invoice: h.invoice.id.clone(),
-            amount_minor: h.invoice.total.amount_minor,
-            received_at: paid,
-        };
-        if scheduler.record_payment(&payment)? {
+    }
+    for payment in &history.payments {
+        if scheduler.record_payment(payment)? {
             report.payments += 1;
         }
     }

@@ -3,7 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use nudge_cli::{admin, conformance, demo, import, plugin_check};
+use nudge_cli::{admin, conformance, demo, import, plugin_check, plugin_dev, simulate};
 
 /// Plugin calls make dozens of small host allocations each (the context
 /// handed in, the decision handed back); mimalloc serves them faster than
@@ -95,6 +95,14 @@ enum PluginCommand {
     },
     /// Make the newest earlier version that is not switched off the active one.
     Rollback(admin::Target),
+    /// Create a new policy crate that builds and passes its own tests as generated.
+    New(plugin_dev::NewOptions),
+    /// Build a policy crate to a wasm32-wasip2 component, then check it as `check` does.
+    Build(plugin_dev::BuildOptions),
+    /// Replay past data through a component in a throw-away store and show
+    /// its decisions and figures per step and segment; with --against, what
+    /// would change if it replaced another component.
+    Simulate(simulate::Options),
 }
 
 fn main() -> ExitCode {
@@ -120,6 +128,9 @@ fn main() -> ExitCode {
         Command::Plugin(PluginCommand::List(target)) => admin::list(&target),
         Command::Plugin(PluginCommand::Activate { version, target }) => admin::activate(&target, version),
         Command::Plugin(PluginCommand::Rollback(target)) => admin::rollback(&target),
+        Command::Plugin(PluginCommand::New(options)) => plugin_dev::new_main(&options),
+        Command::Plugin(PluginCommand::Build(options)) => plugin_dev::build_main(&options),
+        Command::Plugin(PluginCommand::Simulate(options)) => simulate::main(&options),
         Command::Tenant(TenantCommand::Limits { target, changes }) => admin::limits(&target, &changes),
         Command::Incidents(target) => admin::incidents(&target),
         Command::CompileWorker { memory_bytes } => {

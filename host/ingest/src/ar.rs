@@ -13,13 +13,20 @@
 //!   770 Asia/Kolkata, 818 Australia/Sydney, 897 America/Los_Angeles;
 //! - `Disputed = Yes` marks the invoice disputed from its issue;
 //! - `SettledDate` is when full payment arrived.
+//!
+//! As a [`History`] ([`ArData::into_history`]), each invoice is issued at
+//! 09:00 local time on its invoice date and its full payment arrives at 00:00
+//! local time on its settlement date (one minute after issue if settled the
+//! same day).
 
 use std::{collections::BTreeMap, io::Read};
 
-use jiff::civil::Date;
-use nudge_core::{Customer, CustomerId, CustomerStats, Invoice, InvoiceId, InvoiceStatus, Money, TenantId};
+use jiff::{SignedDuration, civil::Date};
+use nudge_core::{
+    Customer, CustomerId, CustomerStats, Invoice, InvoiceId, InvoiceStatus, Money, Payment, PaymentId, TenantId, time,
+};
 
-use crate::{ImportError, RowError};
+use crate::{History, ImportError, IssuedInvoice, RowError};
 
 const COLUMNS: [&str; 10] = [
     "countryCode",
@@ -53,6 +60,33 @@ pub struct ArData {
     pub customers: Vec<Customer>,
     /// Invoices in file order.
     pub invoices: Vec<HistoricInvoice>,
+}
+
+impl ArData {
+    /// The history as nudge replays it: issued at 09:00 local on the invoice
+    /// date, paid in full at 00:00 local on the settlement date (never before
+    /// issue), the payment's id `settle-<invoice>`.
+    pub fn into_history(self) -> Result<History, nudge_core::Error> {
+        let zones: BTreeMap<CustomerId, String> =
+            self.customers.iter().map(|c| (c.id.clone(), c.time_zone.clone())).collect();
+        let mut invoices = Vec::with_capacity(self.invoices.len());
+        let mut payments = Vec::with_capacity(self.invoices.len());
+        for h in self.invoices {
+            let zone = zones.get(&h.invoice.customer).map_or("UTC", String::as_str);
+            let tz = time::zone(zone)?;
+            let issued_at = time::local_instant(h.invoice.issued_on, 9, &tz);
+            let received_at = time::local_instant(h.settled_on, 0, &tz).max(issued_at + SignedDuration::from_mins(1));
+            payments.push(Payment {
+                tenant: h.invoice.tenant.clone(),
+                id: PaymentId::new(format!("settle-{}", h.invoice.id))?,
+                invoice: h.invoice.id.clone(),
+                amount_minor: h.invoice.total.amount_minor,
+                received_at,
+            });
+            invoices.push(IssuedInvoice { invoice: h.invoice, issued_at });
+        }
+        Ok(History { customers: self.customers, invoices, payments })
+    }
 }
 
 /// The time zone derived for a `countryCode`.
@@ -318,5 +352,21 @@ mod tests {
         assert!(a.customers[1].phone.as_deref().unwrap().starts_with("+1555"));
         assert_eq!(a.customers[1].time_zone, "Australia/Sydney");
         assert!(a.invoices[1].invoice.disputed);
+    }
+
+    #[test]
+    fn as_a_history_invoices_arrive_at_nine_and_payments_at_midnight_local() {
+        let csv = format!(
+            "{HEADER}391,A-1,4/6/2013,1,1/2/2013,2/1/2013,55.94,No,1/15/2013,Paper,13,0\r\n\
+             818,B-2,4/6/2013,2,1/2/2013,2/1/2013,5.00,No,1/2/2013,Paper,0,0\r\n"
+        );
+        let history = read(csv.as_bytes(), &tenant()).unwrap().into_history().unwrap();
+        assert_eq!(history.invoices[0].issued_at.to_string(), "2013-01-02T14:00:00Z", "09:00 in New York");
+        assert_eq!(history.payments[0].received_at.to_string(), "2013-01-15T05:00:00Z", "00:00 in New York");
+        assert_eq!(history.payments[0].id.as_str(), "settle-1");
+        assert_eq!(history.payments[0].amount_minor, 5594);
+        // Settled on its invoice date: one minute after issue, never before it.
+        assert_eq!(history.invoices[1].issued_at.to_string(), "2013-01-01T22:00:00Z", "09:00 in Sydney");
+        assert_eq!(history.payments[1].received_at.to_string(), "2013-01-01T22:01:00Z");
     }
 }

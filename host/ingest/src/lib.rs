@@ -2,7 +2,9 @@
 //!
 //! [`ar`] reads the accounts-receivable history format of the example data
 //! (`examples/data/accounts-receivable.csv`) and derives the stable,
-//! synthetic contacts and time zones that file lacks.
+//! synthetic contacts and time zones that file lacks; [`json`] reads the
+//! nudge JSON history format. Both become a [`History`]: what a replay feeds
+//! to the scheduler.
 //!
 //! ```
 //! use nudge_core::TenantId;
@@ -15,5 +17,9 @@
 
 pub mod ar;
 mod error;
+mod history;
+pub mod json;
+mod positions;
 
-pub use error::{ImportError, RowError};
+pub use error::{FieldError, ImportError, RowError};
+pub use history::{History, IssuedInvoice};

@@ -9,7 +9,9 @@
 //! its notice id: a crash at any point loses nothing, and a retried send
 //! finds its message already delivered.
 
+pub mod breakdown;
 mod breaker;
+pub mod changes;
 mod default_policy;
 mod error;
 mod evaluate;
@@ -22,6 +24,8 @@ pub mod report;
 mod scheduler;
 mod send;
 
+pub use breakdown::Breakdown;
+pub use changes::Changes;
 pub use default_policy::default_decision;
 pub use error::{Error, Result};
 pub use evaluate::MAX_NOTICES_PER_INVOICE;
