@@ -160,6 +160,12 @@ pub fn get() -> &'static HostConfig {
     CONFIG.get_or_init(HostConfig::default)
 }
 
+/// Settings of a tenant created now: the defaults, with this host's
+/// configured per-call limits.
+pub fn new_tenant_settings() -> nudge_core::TenantSettings {
+    nudge_core::TenantSettings { limits: limits().plugin, ..nudge_core::TenantSettings::default() }
+}
+
 /// The runtime limits of this host.
 pub fn limits() -> Limits {
     // `init` checked them; the defaults are valid by construction.

@@ -15,7 +15,7 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
-use nudge_core::{Tenant, TenantId, TenantSettings};
+use nudge_core::{Tenant, TenantId};
 use nudge_ingest::ar;
 use nudge_scheduler::{Summary, replay::FeedItem};
 use serde::Serialize;
@@ -100,7 +100,7 @@ pub fn run(options: &Options) -> Result<DemoReport> {
     let tenant = Tenant {
         id: tenant_id,
         name: "Acme Supplies".into(),
-        settings: TenantSettings::default(),
+        settings: crate::config::new_tenant_settings(),
         created_at: window.0,
     };
     let plugin = history::replay(&scheduler, &tenant, &bytes, &history, window)?;

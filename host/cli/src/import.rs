@@ -7,7 +7,7 @@ use std::{fs, path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result};
 use jiff::Timestamp;
-use nudge_core::{Tenant, TenantId, TenantSettings};
+use nudge_core::{Tenant, TenantId};
 use nudge_ingest::ar;
 use serde::Serialize;
 
@@ -54,7 +54,7 @@ pub fn run(options: &Options) -> Result<ImportReport> {
         scheduler.put_tenant(&Tenant {
             id: tenant_id.clone(),
             name: tenant_id.to_string(),
-            settings: TenantSettings::default(),
+            settings: crate::config::new_tenant_settings(),
             created_at: now,
         })?;
     }

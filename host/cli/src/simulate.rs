@@ -140,7 +140,7 @@ fn replay(
 ) -> Result<(Run, BTreeMap<InvoiceId, Vec<SentNotice>>)> {
     let dir = tempfile::Builder::new().prefix("nudge-simulate-").tempdir().context("creating a temporary store")?;
     let scheduler = crate::runtime::scheduler(dir.path())?;
-    let settings = TenantSettings { plugin_config: config.to_string(), ..TenantSettings::default() };
+    let settings = TenantSettings { plugin_config: config.to_string(), ..crate::config::new_tenant_settings() };
     let tenant = Tenant { id: TenantId::new(TENANT)?, name: "Simulation".into(), settings, created_at: window.0 };
     let record = history::replay(&scheduler, &tenant, plugin, history, window)?;
     let run = Run {

@@ -322,3 +322,31 @@ fn reimporting_a_changed_amount_keeps_payments_and_totals_consistent() {
     assert_eq!(invoice.status, nudge_core::InvoiceStatus::Open);
     assert_eq!(invoice.paid_at, None);
 }
+
+#[test]
+fn the_host_configuration_file_is_read_and_checked_by_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("nudge.toml");
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+
+    std::fs::write(&config, "[sandbox]\nmax_instances = 4\n\n[sandbox.tenant_defaults]\nfuel = 123456\n").unwrap();
+    let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/accounts-receivable.csv");
+    let (code, _, err) = nudge(&["--config", config.to_str().unwrap(), "import", csv, "--data-dir", data]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) =
+        nudge(&["--config", config.to_str().unwrap(), "tenant", "limits", "--data-dir", data, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    // A new tenant starts with the configured defaults.
+    assert!(out.contains("\"fuel\":123456"), "{out}");
+    // Tenant limits must fit under the configured ceilings too.
+    let (code, _, err) =
+        nudge(&["tenant", "limits", "--config", config.to_str().unwrap(), "--data-dir", data, "--fuel", "10"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("fuel 10 is outside"), "{err}");
+
+    std::fs::write(&config, "[sandbox]\nmax_instances = 4\nwasm_stack = 1\n").unwrap();
+    let (code, _, err) = nudge(&["--config", config.to_str().unwrap(), "plugin", "list", "--data-dir", data]);
+    assert_eq!(code, 1);
+    assert!(err.contains("nudge.toml") && err.contains("line 3") && err.contains("wasm_stack"), "{err}");
+}
