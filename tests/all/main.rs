@@ -17,3 +17,5 @@ mod isolation;
 mod outbox_check;
 mod quiet_hours;
 mod replay;
+mod stripe_events;
+mod stripe_support;
