@@ -15,6 +15,7 @@ mod hostile_support;
 mod hostile_tenants;
 mod isolation;
 mod outbox_check;
+mod privacy;
 mod quiet_hours;
 mod replay;
 mod stripe_events;

@@ -64,7 +64,7 @@ pub fn invoice_object(status: &str, changes: Value) -> Value {
             "hosted_invoice_url": "https://invoice.stripe.com/i/acct_1/test_1",
             "customer_email": "ada@example.invalid", "customer_name": "Ada Lovelace",
             "customer_phone": "+447700900123", "customer_address": {"country": "GB"},
-            "status_transitions": {"finalized_at": FINALIZED, "paid_at": if paid { json!(DUE + 3 * 86_400) } else { Value::Null },
+            "status_transitions": {"finalized_at": FINALIZED, "paid_at": if paid { json!(DUE) } else { Value::Null },
                                    "voided_at": null, "marked_uncollectible_at": null},
         }),
     );
@@ -94,5 +94,10 @@ pub fn invoice_event(id: &str, type_name: &str, created: i64) -> stripe::Event {
         "invoice.marked_uncollectible" => "uncollectible",
         _ => "open",
     };
-    event(id, type_name, created, invoice_object(status, json!({})))
+    let mut object = invoice_object(status, json!({}));
+    if status == "paid" {
+        // Stripe creates invoice.paid when the payment arrives.
+        object["status_transitions"]["paid_at"] = json!(created);
+    }
+    event(id, type_name, created, object)
 }

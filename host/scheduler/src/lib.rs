@@ -31,7 +31,7 @@ pub use changes::Changes;
 pub use default_policy::default_decision;
 pub use error::{Error, Result};
 pub use evaluate::MAX_NOTICES_PER_INVOICE;
+pub use privacy::Erasure;
 pub use report::{ArmFigures, Summary};
 pub use scheduler::{Scheduler, SchedulerConfig};
-pub use privacy::Erasure;
 pub use stripe::Applied;

@@ -95,10 +95,8 @@ impl Scheduler {
         let mut outbox = Vec::new();
         for notice in &notices {
             for path in self.outbox.files_of(tenant, &notice.id)? {
-                let text = std::fs::read_to_string(&path).map_err(|source| nudge_delivery::Error::Io {
-                    path: path.display().to_string(),
-                    source,
-                })?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|source| nudge_delivery::Error::Io { path: path.display().to_string(), source })?;
                 let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
                 outbox.push(json!({"notice": notice.id.as_str(), "file": file, "text": text}));
             }

@@ -86,38 +86,38 @@ impl Scheduler {
 /// its pending evaluation and updates the customer's record. False, and
 /// nothing written, when the payment id was recorded before.
 pub(crate) fn apply_payment(tx: &mut Tx<'_>, payment: &Payment, paid_on: Date) -> TxResult<bool> {
-        if !tx.put_payment(payment)? {
-            return Ok(false);
-        }
-        let Some(mut invoice) = tx.invoice(&payment.tenant, &payment.invoice)? else {
-            return tx.fail(StoreError::NotFound { kind: "invoice", id: payment.invoice.to_string() });
-        };
-        let was_open = invoice.status == InvoiceStatus::Open;
-        invoice.amount_remaining_minor = (invoice.amount_remaining_minor - payment.amount_minor).max(0);
-        let settled = was_open && invoice.amount_remaining_minor == 0;
+    if !tx.put_payment(payment)? {
+        return Ok(false);
+    }
+    let Some(mut invoice) = tx.invoice(&payment.tenant, &payment.invoice)? else {
+        return tx.fail(StoreError::NotFound { kind: "invoice", id: payment.invoice.to_string() });
+    };
+    let was_open = invoice.status == InvoiceStatus::Open;
+    invoice.amount_remaining_minor = (invoice.amount_remaining_minor - payment.amount_minor).max(0);
+    let settled = was_open && invoice.amount_remaining_minor == 0;
+    if settled {
+        invoice.status = InvoiceStatus::Paid;
+        invoice.paid_at = Some(payment.received_at);
+        unschedule_evaluation(tx, &mut invoice)?;
+    }
+    if let Some(mut customer) = tx.customer(&payment.tenant, &invoice.customer)? {
+        customer.stats.lifetime_paid_minor += payment.amount_minor;
         if settled {
-            invoice.status = InvoiceStatus::Paid;
-            invoice.paid_at = Some(payment.received_at);
-            unschedule_evaluation(tx, &mut invoice)?;
-        }
-        if let Some(mut customer) = tx.customer(&payment.tenant, &invoice.customer)? {
-            customer.stats.lifetime_paid_minor += payment.amount_minor;
-            if settled {
-                let days_late = (paid_on - invoice.due_on).get_days();
-                if days_late > 0 {
-                    customer.stats.paid_late += 1;
-                    customer.stats.total_days_late += days_late.unsigned_abs();
-                } else {
-                    customer.stats.paid_on_time += 1;
-                }
+            let days_late = (paid_on - invoice.due_on).get_days();
+            if days_late > 0 {
+                customer.stats.paid_late += 1;
+                customer.stats.total_days_late += days_late.unsigned_abs();
+            } else {
+                customer.stats.paid_on_time += 1;
             }
-            tx.put_customer(&customer)?;
         }
-        tx.put_invoice(&invoice)?;
-        tx.append_event(
-            &payment.tenant,
-            payment.received_at,
-            EventKind::PaymentRecorded { invoice: invoice.id.clone(), amount_minor: payment.amount_minor, settled },
-        )?;
-        Ok(true)
+        tx.put_customer(&customer)?;
+    }
+    tx.put_invoice(&invoice)?;
+    tx.append_event(
+        &payment.tenant,
+        payment.received_at,
+        EventKind::PaymentRecorded { invoice: invoice.id.clone(), amount_minor: payment.amount_minor, settled },
+    )?;
+    Ok(true)
 }
