@@ -15,5 +15,8 @@ mod hostile_support;
 mod hostile_tenants;
 mod isolation;
 mod outbox_check;
+mod privacy;
 mod quiet_hours;
 mod replay;
+mod stripe_events;
+mod stripe_support;

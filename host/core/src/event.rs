@@ -121,6 +121,18 @@ pub enum EventKind {
         /// What kind of failure.
         kind: IncidentKind,
     },
+    /// A customer opted out of one channel, or of every channel.
+    OptedOut {
+        /// The customer.
+        customer: CustomerId,
+        /// The channel; `None` for every channel.
+        channel: Option<Channel>,
+    },
+    /// A customer's personal data was erased; only anonymous counts remain.
+    CustomerErased {
+        /// The customer (an opaque id, kept so counts still add up).
+        customer: CustomerId,
+    },
     /// A plugin version was uploaded.
     PluginUploaded {
         /// The new version number.

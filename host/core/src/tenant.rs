@@ -30,6 +30,14 @@ pub struct TenantSettings {
     /// Limits on each call into the tenant's plugin, set by the operator.
     #[serde(default)]
     pub limits: PluginLimits,
+    /// IANA time zone of customers whose own zone is unknown (a Stripe
+    /// customer without a zone in its metadata or a one-zone country).
+    #[serde(default = "default_time_zone")]
+    pub default_time_zone: String,
+}
+
+fn default_time_zone() -> String {
+    "UTC".to_string()
 }
 
 impl Default for TenantSettings {
@@ -39,6 +47,7 @@ impl Default for TenantSettings {
             plugin_config: "{}".to_string(),
             currency: "USD".to_string(),
             limits: PluginLimits::default(),
+            default_time_zone: default_time_zone(),
         }
     }
 }

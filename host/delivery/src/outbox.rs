@@ -6,6 +6,8 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use nudge_core::{NoticeId, TenantId};
+
 use crate::{Error, Message, Result};
 
 /// Delivers messages as files under a directory, one per notice.
@@ -63,6 +65,59 @@ impl Outbox {
         fs::rename(&tmp, &path).map_err(io)?;
         Ok(Delivery::Written(path))
     }
+
+    /// The files delivered for one notice (one per channel tried), oldest name first.
+    pub fn files_of(&self, tenant: &TenantId, notice: &NoticeId) -> Result<Vec<PathBuf>> {
+        let dir = self.dir.join(tenant.as_str());
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(Error::Io { path: dir.display().to_string(), source }),
+        };
+        let prefix = format!("{notice}.");
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| Error::Io { path: dir.display().to_string(), source })?;
+            if entry.file_name().to_str().is_some_and(|name| name.starts_with(&prefix)) {
+                files.push(entry.path());
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+
+    /// Rewrites a notice's delivered files with every occurrence of each of
+    /// `needles` replaced by `replacement` (atomically, as on delivery), and
+    /// removes a half-written temporary file of the notice. Returns how many
+    /// files changed. The files stay, so the notice still counts as delivered.
+    pub fn redact(&self, tenant: &TenantId, notice: &NoticeId, needles: &[&str], replacement: &str) -> Result<usize> {
+        let mut changed = 0;
+        for path in self.files_of(tenant, notice)? {
+            let io = |source| Error::Io { path: path.display().to_string(), source };
+            let text = fs::read_to_string(&path).map_err(io)?;
+            let mut next = text.clone();
+            for needle in needles.iter().filter(|n| !n.is_empty()) {
+                next = next.replace(needle, replacement);
+            }
+            if next == text {
+                continue;
+            }
+            let parent = path.parent().unwrap_or(&self.dir);
+            let tmp = parent.join(format!(".{notice}.redact.tmp"));
+            let mut file = fs::File::create(&tmp).map_err(io)?;
+            file.write_all(next.as_bytes()).map_err(io)?;
+            file.sync_all().map_err(io)?;
+            fs::rename(&tmp, &path).map_err(io)?;
+            changed += 1;
+        }
+        let partial = self.dir.join(tenant.as_str()).join(format!(".{notice}.tmp"));
+        match fs::remove_file(&partial) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(Error::Io { path: partial.display().to_string(), source }),
+        }
+        Ok(changed)
+    }
 }
 
 #[cfg(test)]
@@ -91,6 +146,13 @@ mod tests {
         assert!(
             text.contains("Subject: Hi\n") && text.contains("X-Nudge-Step: overdue-1\n") && text.ends_with("\nPay\n")
         );
-        assert_eq!(outbox.deliver(&message).unwrap(), Delivery::AlreadyDelivered(path));
+        assert_eq!(outbox.deliver(&message).unwrap(), Delivery::AlreadyDelivered(path.clone()));
+        assert_eq!(outbox.files_of(&message.tenant, &message.notice).unwrap(), vec![path.clone()]);
+        assert_eq!(outbox.redact(&message.tenant, &message.notice, &["a@example.invalid"], "[erased]").unwrap(), 1);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains("To: [erased]\n") && !text.contains("a@example"), "{text}");
+        assert_eq!(outbox.redact(&message.tenant, &message.notice, &["a@example.invalid"], "[erased]").unwrap(), 0);
+        let other = NoticeId::derive(&message.tenant, &InvoiceId::new("2").unwrap(), "overdue-1");
+        assert!(outbox.files_of(&message.tenant, &other).unwrap().is_empty());
     }
 }

@@ -3,7 +3,8 @@
 //! [`ar`] reads the accounts-receivable history format of the example data
 //! (`examples/data/accounts-receivable.csv`) and derives the stable,
 //! synthetic contacts and time zones that file lacks; [`json`] reads the
-//! nudge JSON history format. Both become a [`History`]: what a replay feeds
+//! nudge JSON history format; [`stripe`] verifies and reads Stripe webhooks.
+//! The first two become a [`History`]: what a replay feeds
 //! to the scheduler.
 //!
 //! ```
@@ -20,6 +21,7 @@ mod error;
 mod history;
 pub mod json;
 mod positions;
+pub mod stripe;
 
 pub use error::{FieldError, ImportError, RowError};
 pub use history::{History, IssuedInvoice};

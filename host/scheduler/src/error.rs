@@ -28,6 +28,15 @@ pub enum Error {
     /// A rollback with nothing to roll back to.
     #[error("cannot roll back: {0}")]
     Rollback(String),
+    /// A Stripe object nudge cannot map.
+    #[error(transparent)]
+    Stripe(#[from] nudge_ingest::stripe::MapError),
+    /// A customer that does not exist.
+    #[error("customer {0} does not exist")]
+    NoSuchCustomer(nudge_core::CustomerId),
+    /// The outbox could not be read or rewritten.
+    #[error(transparent)]
+    Delivery(#[from] nudge_delivery::Error),
     /// A payment for an invoice that does not exist.
     #[error("invoice {0} does not exist")]
     UnknownInvoice(InvoiceId),

@@ -1,8 +1,8 @@
 //! Customers, invoices and payments arriving from tenants.
 
-use jiff::Timestamp;
+use jiff::{Timestamp, civil::Date};
 use nudge_core::{Customer, EventKind, Invoice, InvoiceStatus, Payment, time};
-use nudge_store::Error as StoreError;
+use nudge_store::{Error as StoreError, Tx, TxResult};
 
 use crate::{Error, Result, Scheduler, evaluate::unschedule_evaluation};
 
@@ -76,42 +76,48 @@ impl Scheduler {
         })?;
         let tz = time::zone(&customer.time_zone)?;
         let paid_on = time::local_date(payment.received_at, &tz);
-        let recorded = self.store.transact(|tx| {
-            if !tx.put_payment(payment)? {
-                return Ok(false);
-            }
-            let Some(mut invoice) = tx.invoice(&payment.tenant, &payment.invoice)? else {
-                return tx.fail(StoreError::NotFound { kind: "invoice", id: payment.invoice.to_string() });
-            };
-            let was_open = invoice.status == InvoiceStatus::Open;
-            invoice.amount_remaining_minor = (invoice.amount_remaining_minor - payment.amount_minor).max(0);
-            let settled = was_open && invoice.amount_remaining_minor == 0;
-            if settled {
-                invoice.status = InvoiceStatus::Paid;
-                invoice.paid_at = Some(payment.received_at);
-                unschedule_evaluation(tx, &mut invoice)?;
-            }
-            if let Some(mut customer) = tx.customer(&payment.tenant, &invoice.customer)? {
-                customer.stats.lifetime_paid_minor += payment.amount_minor;
-                if settled {
-                    let days_late = (paid_on - invoice.due_on).get_days();
-                    if days_late > 0 {
-                        customer.stats.paid_late += 1;
-                        customer.stats.total_days_late += days_late.unsigned_abs();
-                    } else {
-                        customer.stats.paid_on_time += 1;
-                    }
-                }
-                tx.put_customer(&customer)?;
-            }
-            tx.put_invoice(&invoice)?;
-            tx.append_event(
-                &payment.tenant,
-                payment.received_at,
-                EventKind::PaymentRecorded { invoice: invoice.id.clone(), amount_minor: payment.amount_minor, settled },
-            )?;
-            Ok(true)
-        })?;
+        let recorded = self.store.transact(|tx| apply_payment(tx, payment, paid_on))?;
         Ok(recorded)
     }
+}
+
+/// Records `payment` inside a transaction (`paid_on`: its day in the
+/// customer's time zone): settles the invoice when nothing remains, cancels
+/// its pending evaluation and updates the customer's record. False, and
+/// nothing written, when the payment id was recorded before.
+pub(crate) fn apply_payment(tx: &mut Tx<'_>, payment: &Payment, paid_on: Date) -> TxResult<bool> {
+    if !tx.put_payment(payment)? {
+        return Ok(false);
+    }
+    let Some(mut invoice) = tx.invoice(&payment.tenant, &payment.invoice)? else {
+        return tx.fail(StoreError::NotFound { kind: "invoice", id: payment.invoice.to_string() });
+    };
+    let was_open = invoice.status == InvoiceStatus::Open;
+    invoice.amount_remaining_minor = (invoice.amount_remaining_minor - payment.amount_minor).max(0);
+    let settled = was_open && invoice.amount_remaining_minor == 0;
+    if settled {
+        invoice.status = InvoiceStatus::Paid;
+        invoice.paid_at = Some(payment.received_at);
+        unschedule_evaluation(tx, &mut invoice)?;
+    }
+    if let Some(mut customer) = tx.customer(&payment.tenant, &invoice.customer)? {
+        customer.stats.lifetime_paid_minor += payment.amount_minor;
+        if settled {
+            let days_late = (paid_on - invoice.due_on).get_days();
+            if days_late > 0 {
+                customer.stats.paid_late += 1;
+                customer.stats.total_days_late += days_late.unsigned_abs();
+            } else {
+                customer.stats.paid_on_time += 1;
+            }
+        }
+        tx.put_customer(&customer)?;
+    }
+    tx.put_invoice(&invoice)?;
+    tx.append_event(
+        &payment.tenant,
+        payment.received_at,
+        EventKind::PaymentRecorded { invoice: invoice.id.clone(), amount_minor: payment.amount_minor, settled },
+    )?;
+    Ok(true)
 }

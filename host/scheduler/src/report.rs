@@ -93,6 +93,14 @@ impl Scheduler {
         // Per arm: customers reached, notices sent, of which paid within 7 days.
         let mut arms: BTreeMap<String, (HashSet<&CustomerId>, usize, usize)> = BTreeMap::new();
         let mut zones = HashMap::new();
+        // Erased customers have no time zone any more; their sends in quiet
+        // hours were counted at erasure and are added below.
+        let mut erased = HashSet::new();
+        for id in customers.keys() {
+            if store.is_erased(tenant, id)? {
+                erased.insert(id.clone());
+            }
+        }
         let mut sent_per_step: HashMap<(InvoiceId, String), usize> = HashMap::new();
         let mut paid_within_7d = 0usize;
         for event in store.events(tenant)? {
@@ -116,7 +124,7 @@ impl Scheduler {
                             figures.2 += usize::from(paid_soon);
                         }
                     }
-                    if let Some(customer) = customers.get(&inv.customer) {
+                    if let Some(customer) = customers.get(&inv.customer).filter(|c| !erased.contains(&c.id)) {
                         let tz = zones
                             .entry(customer.time_zone.clone())
                             .or_insert_with(|| time::zone(&customer.time_zone).ok());
@@ -132,6 +140,7 @@ impl Scheduler {
                 _ => {}
             }
         }
+        s.sent_in_quiet_hours += usize::try_from(store.erased_quiet_sends(tenant)?).unwrap_or(usize::MAX);
         s.duplicate_step_notices = sent_per_step.values().map(|n| n.saturating_sub(1)).sum();
         s.by_arm = arms
             .into_iter()

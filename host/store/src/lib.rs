@@ -24,7 +24,9 @@
 
 mod codec;
 mod error;
+mod marks;
 mod plugins;
+mod redact;
 mod schedule;
 mod store;
 mod tx;
@@ -32,6 +34,7 @@ mod tx;
 pub use codec::Record;
 pub use error::{Error, Result};
 pub use plugins::{DryRunReport, PluginRecord};
+pub use redact::{Redacted, redact_value};
 pub use schedule::{ScheduleEntry, ScheduleKind};
 pub use store::Store;
 pub use tx::{Tx, TxResult};

@@ -5,7 +5,7 @@ use std::path::Path;
 use jiff::Timestamp;
 use sled::Tree;
 
-use nudge_core::{Customer, CustomerId, Event, Incident, Invoice, InvoiceId, Notice, Tenant, TenantId};
+use nudge_core::{Customer, CustomerId, Event, Incident, Invoice, InvoiceId, Notice, Payment, Tenant, TenantId};
 
 use crate::{
     Error, PluginRecord, Record, Result, ScheduleEntry,
@@ -33,7 +33,7 @@ pub(crate) enum T {
     Meta,
 }
 
-const TREES: [&str; 11] = [
+pub(crate) const TREES: [&str; 11] = [
     "tenants",
     "customers",
     "invoices",
@@ -50,8 +50,8 @@ const TREES: [&str; 11] = [
 /// The sled-backed store of every tenant's data.
 #[derive(Clone)]
 pub struct Store {
-    db: sled::Db,
-    trees: Vec<Tree>,
+    pub(crate) db: sled::Db,
+    pub(crate) trees: Vec<Tree>,
 }
 
 impl std::fmt::Debug for Store {
@@ -143,6 +143,11 @@ impl Store {
     /// Every invoice of a tenant.
     pub fn invoices(&self, tenant: &TenantId) -> Result<Vec<Invoice>> {
         self.scan(T::Invoices, &key(&[tenant.as_str().as_bytes()]))
+    }
+
+    /// Every payment of a tenant.
+    pub fn payments(&self, tenant: &TenantId) -> Result<Vec<Payment>> {
+        self.scan(T::Payments, &key(&[tenant.as_str().as_bytes()]))
     }
 
     /// The notice for one step of an invoice.

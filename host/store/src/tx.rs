@@ -36,7 +36,7 @@ impl<'a> Tx<'a> {
         Self { trees }
     }
 
-    fn tree(&self, t: T) -> &TransactionalTree {
+    pub(crate) fn tree(&self, t: T) -> &TransactionalTree {
         &self.trees[t as usize]
     }
 
