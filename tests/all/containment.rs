@@ -71,6 +71,7 @@ fn plugins_that_fail_their_dry_runs_are_never_installed() {
             plugin: Some(guest.into()),
             json: true,
             metrics: None,
+            limits: Default::default(),
         };
         let err = nudge_cli::demo::run(&options).unwrap_err().to_string();
         assert!(err.contains("dry run on fixture"), "{err}");

@@ -26,6 +26,7 @@ fn full_replay() -> &'static Run {
             plugin: None,
             json: true,
             metrics: Some(dir.path().join("metrics.prom")),
+            limits: Default::default(),
         };
         let report = demo::run(&options).unwrap();
         let outbox = dir.path().join("demo/outbox");

@@ -24,7 +24,7 @@ pub struct Target {
 }
 
 impl Target {
-    fn open(&self) -> Result<(Scheduler, TenantId)> {
+    pub(crate) fn open(&self) -> Result<(Scheduler, TenantId)> {
         if !self.data_dir.join("store").exists() {
             bail!("{} holds no nudge store; run `nudge import` first or pass --data-dir", self.data_dir.display());
         }
@@ -183,9 +183,9 @@ pub fn incidents(target: &Target) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Changes to a tenant's per-call limits; unset fields keep their value.
+/// Per-call plugin limits to set; unset fields keep their value.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct LimitChanges {
+pub struct LimitFlags {
     /// Fuel per call.
     #[arg(long)]
     pub fuel: Option<u64>,
@@ -207,6 +207,48 @@ pub struct LimitChanges {
     /// Largest component accepted at upload, in bytes.
     #[arg(long)]
     pub max_component_bytes: Option<u64>,
+    /// Core wasm instances one plugin instance may create.
+    #[arg(long)]
+    pub core_instances: Option<u64>,
+    /// Longest the host spends compiling an upload, in milliseconds.
+    #[arg(long)]
+    pub compile_timeout_ms: Option<u64>,
+}
+
+impl LimitFlags {
+    /// `limits` with every flag that is set applied.
+    pub fn apply(&self, mut limits: PluginLimits) -> PluginLimits {
+        let set = |field: &mut u64, value: Option<u64>| {
+            if let Some(v) = value {
+                *field = v;
+            }
+        };
+        set(&mut limits.fuel, self.fuel);
+        set(&mut limits.deadline_ms, self.deadline_ms);
+        set(&mut limits.memory_bytes, self.memory_bytes);
+        set(&mut limits.table_elements, self.table_elements);
+        set(&mut limits.max_output_bytes, self.max_output_bytes);
+        set(&mut limits.log_bytes, self.log_bytes);
+        set(&mut limits.max_component_bytes, self.max_component_bytes);
+        set(&mut limits.core_instances, self.core_instances);
+        set(&mut limits.compile_timeout_ms, self.compile_timeout_ms);
+        limits
+    }
+}
+
+/// The host's tenant defaults with `flags` applied, checked against the host's ceilings.
+pub fn checked_limits(flags: &LimitFlags) -> Result<PluginLimits> {
+    let limits = flags.apply(crate::config::limits().plugin);
+    crate::config::limits().check(&limits).map_err(|e| anyhow::anyhow!("invalid plugin limits: {e}"))?;
+    Ok(limits)
+}
+
+/// Changes to a tenant's per-call limits; unset fields keep their value.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LimitChanges {
+    /// The limits to set.
+    #[command(flatten)]
+    pub flags: LimitFlags,
     /// Reset every limit to the host default first.
     #[arg(long)]
     pub reset: bool,
@@ -216,19 +258,8 @@ pub struct LimitChanges {
 pub fn limits(target: &Target, changes: &LimitChanges) -> Result<ExitCode> {
     let (scheduler, tenant_id) = target.open()?;
     let mut tenant = scheduler.store().tenant(&tenant_id)?.context("tenant vanished")?;
-    let mut l = if changes.reset { crate::config::limits().plugin } else { tenant.settings.limits };
-    let set = |field: &mut u64, value: Option<u64>| {
-        if let Some(v) = value {
-            *field = v;
-        }
-    };
-    set(&mut l.fuel, changes.fuel);
-    set(&mut l.deadline_ms, changes.deadline_ms);
-    set(&mut l.memory_bytes, changes.memory_bytes);
-    set(&mut l.table_elements, changes.table_elements);
-    set(&mut l.max_output_bytes, changes.max_output_bytes);
-    set(&mut l.log_bytes, changes.log_bytes);
-    set(&mut l.max_component_bytes, changes.max_component_bytes);
+    let base = if changes.reset { crate::config::limits().plugin } else { tenant.settings.limits };
+    let l = changes.flags.apply(base);
     if l != tenant.settings.limits {
         crate::config::limits().check(&l).map_err(|e| anyhow::anyhow!("invalid limits: {e}"))?;
         tenant.settings.limits = l;
@@ -239,14 +270,16 @@ pub fn limits(target: &Target, changes: &LimitChanges) -> Result<ExitCode> {
         crate::outln!("{}", serde_json::to_string(&l)?);
     } else {
         crate::outln!(
-            "tenant {tenant_id}: fuel {}, deadline {} ms, memory {} bytes, tables {} elements, output {} bytes, log {} bytes, component {} bytes",
+            "tenant {tenant_id}: fuel {}, deadline {} ms, memory {} bytes, tables {} elements, output {} bytes, log {} bytes, component {} bytes, core instances {}, compile timeout {} ms",
             l.fuel,
             l.deadline_ms,
             l.memory_bytes,
             l.table_elements,
             l.max_output_bytes,
             l.log_bytes,
-            l.max_component_bytes
+            l.max_component_bytes,
+            l.core_instances,
+            l.compile_timeout_ms
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -5,7 +5,6 @@
 use std::{
     path::{Path, PathBuf},
     sync::OnceLock,
-    time::Duration,
 };
 
 use anyhow::{Context, Result};
@@ -39,8 +38,10 @@ pub struct Sandbox {
     pub max_instances: u32,
     /// Bytes of each memory slot reset in place rather than returned to the kernel.
     pub keep_resident_bytes: usize,
-    /// Longest one upload may take to compile, in milliseconds.
-    pub compile_timeout_ms: u64,
+    /// Ceiling on any tenant's `core_instances`.
+    pub max_core_instances: u64,
+    /// Ceiling on any tenant's `compile_timeout_ms`.
+    pub max_compile_timeout_ms: u64,
     /// Address space of the compile worker process, in bytes.
     pub compile_memory_bytes: u64,
     /// Per-call limits of tenants that have none of their own.
@@ -59,6 +60,8 @@ pub struct TenantDefaults {
     pub max_output_bytes: Option<u64>,
     pub log_bytes: Option<u64>,
     pub max_component_bytes: Option<u64>,
+    pub core_instances: Option<u64>,
+    pub compile_timeout_ms: Option<u64>,
 }
 
 /// Address space a compile worker may use by default: 2 GiB.
@@ -73,7 +76,8 @@ impl Default for Sandbox {
             wasm_stack_bytes: limits.wasm_stack_bytes,
             max_instances: limits.max_instances,
             keep_resident_bytes: limits.keep_resident_bytes,
-            compile_timeout_ms: u64::try_from(limits.compile_timeout.as_millis()).unwrap_or(u64::MAX),
+            max_core_instances: limits.max_core_instances,
+            max_compile_timeout_ms: limits.max_compile_timeout_ms,
             compile_memory_bytes: DEFAULT_COMPILE_MEMORY_BYTES,
             tenant_defaults: TenantDefaults::default(),
         }
@@ -93,6 +97,8 @@ impl Sandbox {
             max_output_bytes: d.max_output_bytes.unwrap_or(base.max_output_bytes),
             log_bytes: d.log_bytes.unwrap_or(base.log_bytes),
             max_component_bytes: d.max_component_bytes.unwrap_or(base.max_component_bytes),
+            core_instances: d.core_instances.unwrap_or(base.core_instances),
+            compile_timeout_ms: d.compile_timeout_ms.unwrap_or(base.compile_timeout_ms),
         };
         let limits = Limits {
             plugin,
@@ -101,7 +107,8 @@ impl Sandbox {
             wasm_stack_bytes: self.wasm_stack_bytes,
             max_instances: self.max_instances,
             keep_resident_bytes: self.keep_resident_bytes,
-            compile_timeout: Duration::from_millis(self.compile_timeout_ms),
+            max_core_instances: self.max_core_instances,
+            max_compile_timeout_ms: self.max_compile_timeout_ms,
             ..Limits::default()
         };
         limits.validate()?;
@@ -192,14 +199,15 @@ mod tests {
     #[test]
     fn settings_reach_the_runtime_limits() {
         let config = parse(
-            "[sandbox]\nmax_instances = 8\nwasm_stack_bytes = 262144\ncompile_timeout_ms = 5000\n\
-             [sandbox.tenant_defaults]\nfuel = 5000000\ndeadline_ms = 100\n",
+            "[sandbox]\nmax_instances = 8\nwasm_stack_bytes = 262144\nmax_compile_timeout_ms = 30000\n\
+             [sandbox.tenant_defaults]\nfuel = 5000000\ndeadline_ms = 100\ncompile_timeout_ms = 5000\n",
         )
         .unwrap();
         let limits = config.sandbox.limits().unwrap();
         assert_eq!(limits.max_instances, 8);
         assert_eq!(limits.wasm_stack_bytes, 256 << 10);
-        assert_eq!(limits.compile_timeout, Duration::from_secs(5));
+        assert_eq!(limits.max_compile_timeout_ms, 30_000);
+        assert_eq!(limits.plugin.compile_timeout_ms, 5_000);
         assert_eq!(limits.plugin.fuel, 5_000_000);
         assert_eq!(limits.plugin.deadline_ms, 100);
         assert_eq!(limits.plugin.memory_bytes, PluginLimits::default().memory_bytes);
@@ -224,6 +232,9 @@ mod tests {
         assert!(format!("{zero:#}").contains("max_instances 0"), "{zero:#}");
         let over = parse("[sandbox]\nmax_memory_bytes = 1048576\nkeep_resident_bytes = 0\n").unwrap_err();
         assert!(format!("{over:#}").contains("tenant_defaults: memory_bytes 33554432"), "{over:#}");
+        let slow = parse("[sandbox]\nmax_compile_timeout_ms = 10000\n[sandbox.tenant_defaults]\ncompile_timeout_ms = 20000\n")
+            .unwrap_err();
+        assert!(format!("{slow:#}").contains("tenant_defaults: compile_timeout_ms 20000"), "{slow:#}");
         let negative = parse("[sandbox]\nmax_instances = -1\n").unwrap_err();
         assert!(format!("{negative:#}").contains("line 2"), "{negative:#}");
     }

@@ -3,7 +3,7 @@
 use std::{path::Path, process::ExitCode};
 
 use anyhow::Result;
-use nudge_runtime::Metering;
+use nudge_runtime::{Metering, PluginLimits};
 use nudge_runtime::conformance::{self, CaseReport};
 use serde::Serialize;
 
@@ -28,15 +28,15 @@ pub struct Verdict {
 
 /// Loads the component at `path` as an upload would (compile worker,
 /// import allow-list, type-check, `describe`) and runs the kit on it under
-/// the default limits.
-pub fn check(path: &Path) -> Verdict {
+/// `limits` (a tenant's).
+pub fn check(path: &Path, limits: &PluginLimits) -> Verdict {
     let loaded = crate::output::read_capped(path, nudge_runtime::MAX_COMPONENT_BYTES)
-        .and_then(|bytes| Ok(crate::runtime::runtime(None)?.load(&bytes)?));
+        .and_then(|bytes| Ok(crate::runtime::runtime(None)?.load_with(&bytes, limits)?));
     let plugin = match loaded {
         Ok(plugin) => plugin,
         Err(error) => return Verdict { reason: format!("{error:#}"), ..Verdict::default() },
     };
-    let report = conformance::run(&plugin, &crate::config::limits().plugin);
+    let report = conformance::run(&plugin, limits);
     let failed: Vec<String> = report
         .cases
         .iter()
@@ -58,8 +58,9 @@ pub fn check(path: &Path) -> Verdict {
 }
 
 /// Runs the command: prints the verdict; exit 0 when every case passed, 1 when not.
-pub fn main(path: &Path, json: bool) -> Result<ExitCode> {
-    let verdict = check(path);
+pub fn main(path: &Path, json: bool, flags: &crate::admin::LimitFlags) -> Result<ExitCode> {
+    let limits = crate::admin::checked_limits(flags)?;
+    let verdict = check(path, &limits);
     if json {
         crate::outln!("{}", serde_json::to_string(&verdict)?);
     } else if verdict.cases.is_empty() {
@@ -81,7 +82,6 @@ pub fn main(path: &Path, json: bool) -> Result<ExitCode> {
                 crate::outln!("        {}: {}", failure.invariant, failure.detail);
             }
         }
-        let limits = crate::config::limits().plugin;
         let worst = verdict.worst;
         crate::outln!(
             "worst call: fuel {} of {}, {} µs, peak memory {} bytes of {}, output {} bytes",

@@ -4,7 +4,7 @@ use std::{path::Path, process::ExitCode};
 
 use anyhow::Result;
 use nudge_core::Action;
-use nudge_runtime::{Metering, fixtures};
+use nudge_runtime::{Metering, PluginLimits, fixtures};
 use serde::Serialize;
 
 /// The verdict on a component.
@@ -45,9 +45,9 @@ pub struct FixtureResult {
     pub wall_us: u64,
 }
 
-/// Checks the component at `path` under the default limits, compiling it in
-/// the compile worker as an upload would.
-pub fn check(path: &Path) -> Report {
+/// Checks the component at `path` under `limits` (a tenant's), compiling it
+/// in the compile worker as an upload would.
+pub fn check(path: &Path, limits: &PluginLimits) -> Report {
     let mut report = Report::default();
     let bytes = match crate::output::read_capped(path, nudge_runtime::MAX_COMPONENT_BYTES) {
         Ok(b) => b,
@@ -63,7 +63,7 @@ pub fn check(path: &Path) -> Report {
             return report;
         }
     };
-    let plugin = match runtime.load(&bytes) {
+    let plugin = match runtime.load_with(&bytes, limits) {
         Ok(p) => p,
         Err(e) => {
             report.reason = e.to_string();
@@ -75,7 +75,7 @@ pub fn check(path: &Path) -> Report {
     report.sha256 = plugin.sha256().to_string();
     let mut failures = Vec::new();
     for (name, ctx) in fixtures::contexts() {
-        let outcome = plugin.decide(&ctx);
+        let outcome = plugin.decide_with(&ctx, limits);
         absorb(&mut report, outcome.metering);
         let decision = match &outcome.result {
             Ok(d) => match &d.action {
@@ -109,9 +109,9 @@ fn absorb(report: &mut Report, m: Metering) {
 }
 
 /// Runs the command: prints the report, exit 0 when accepted, 1 when not.
-pub fn main(path: &Path, json: bool) -> Result<ExitCode> {
-    let report = check(path);
-    let limits = crate::config::limits();
+pub fn main(path: &Path, json: bool, flags: &crate::admin::LimitFlags) -> Result<ExitCode> {
+    let limits = crate::admin::checked_limits(flags)?;
+    let report = check(path, &limits);
     if json {
         crate::outln!("{}", serde_json::to_string(&report)?);
     } else if report.ok {
@@ -122,10 +122,10 @@ pub fn main(path: &Path, json: bool) -> Result<ExitCode> {
         crate::outln!(
             "worst call: fuel {} of {}, {} µs, peak memory {} bytes of {}, output {} bytes",
             report.fuel,
-            limits.plugin.fuel,
+            limits.fuel,
             report.wall_us,
             report.peak_memory_bytes,
-            limits.plugin.memory_bytes,
+            limits.memory_bytes,
             report.output_bytes
         );
     } else {

@@ -69,5 +69,5 @@ pub fn build_main(options: &BuildOptions) -> Result<ExitCode> {
         crate::outln!("copied to {}", out.display());
         component = out.clone();
     }
-    crate::plugin_check::main(&component, false)
+    crate::plugin_check::main(&component, false, &crate::admin::LimitFlags::default())
 }

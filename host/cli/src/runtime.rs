@@ -39,6 +39,11 @@ pub fn runtime(data_dir: Option<&Path>) -> Result<Runtime> {
 /// A scheduler over the data directory `data_dir`: its store, its
 /// compiled-plugin cache and its outbox.
 pub fn scheduler(data_dir: &Path) -> Result<Scheduler> {
+    scheduler_on(data_dir, runtime(Some(data_dir))?)
+}
+
+/// A scheduler over the data directory `data_dir` on `runtime`.
+pub fn scheduler_on(data_dir: &Path, runtime: Runtime) -> Result<Scheduler> {
     let store = Store::open(data_dir.join("store")).context("opening the store")?;
-    Ok(Scheduler::new(store, runtime(Some(data_dir))?, SchedulerConfig::new(data_dir.join("outbox"))))
+    Ok(Scheduler::new(store, runtime, SchedulerConfig::new(data_dir.join("outbox"))))
 }

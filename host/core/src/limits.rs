@@ -22,6 +22,13 @@ pub struct PluginLimits {
     pub log_bytes: u64,
     /// Largest component accepted at upload, in bytes. Default 8 MiB.
     pub max_component_bytes: u64,
+    /// Core wasm instances one plugin instance may create (its modules,
+    /// adapters and shims). Default 16: a Rust plugin needs a handful; an
+    /// interpreter split into shared libraries (componentize-py) needs more.
+    pub core_instances: u64,
+    /// Longest the host spends compiling an upload, in milliseconds. Default
+    /// 20,000. Components that embed an interpreter take longer.
+    pub compile_timeout_ms: u64,
 }
 
 impl Default for PluginLimits {
@@ -34,6 +41,8 @@ impl Default for PluginLimits {
             max_output_bytes: 64 << 10,
             log_bytes: 8 << 10,
             max_component_bytes: 8 << 20,
+            core_instances: 16,
+            compile_timeout_ms: 20_000,
         }
     }
 }

@@ -34,8 +34,11 @@ pub enum LoadError {
     /// Invalid wasm, or a feature the host disables.
     #[error("component failed validation or compilation: {0}")]
     Compile(String),
-    /// Compilation took longer than the host allows.
-    #[error("compiling the component took longer than {0:?}; it is too complex to run here")]
+    /// Compilation took longer than the tenant's `compile_timeout_ms` allows.
+    #[error(
+        "compiling the component took longer than {0:?}, the tenant's compile timeout \
+         (`compile_timeout_ms`); it is too complex to run under this tenant's limits"
+    )]
     CompileTimeout(std::time::Duration),
     /// An import the host does not offer to plugins.
     #[error("component imports {name}, which plugins may not use; allowed: {allowed}")]

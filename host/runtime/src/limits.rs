@@ -1,7 +1,5 @@
 //! Per-call resource limits and the meter that enforces them.
 
-use std::time::Duration;
-
 pub use nudge_core::PluginLimits;
 
 /// Host-wide limits of the runtime: the defaults for every tenant's calls,
@@ -16,14 +14,18 @@ pub struct Limits {
     pub max_table_elements: u64,
     /// Stack available to wasm, in bytes, for every plugin. Default 512 KiB, at most 1 MiB.
     pub wasm_stack_bytes: usize,
+    /// Ceiling on any tenant's `core_instances`: core instances one plugin
+    /// instance may take from the pool (`max_instances * 8` in all). Default 64.
+    pub max_core_instances: u64,
     /// Plugin instances that may be alive at once on this host (pool size). Default 64.
     pub max_instances: u32,
     /// Bytes of each pooled memory slot kept mapped between instances and
     /// reset in place; the rest is returned to the kernel. Default 2 MiB,
     /// which covers a typical Rust policy's whole memory.
     pub keep_resident_bytes: usize,
-    /// Longest the host spends compiling one uploaded component. Default 20 s.
-    pub compile_timeout: Duration,
+    /// Ceiling on any tenant's `compile_timeout_ms`. Default 120,000 (two
+    /// minutes: a component embedding CPython compiles in about 20 s of CPU).
+    pub max_compile_timeout_ms: u64,
     /// Count fuel. Only benchmarks measuring its cost turn this off; without
     /// it a plugin is bounded by its deadline alone.
     pub fuel_metering: bool,
@@ -39,9 +41,10 @@ impl Default for Limits {
             max_memory_bytes: 64 << 20,
             max_table_elements: 100_000,
             wasm_stack_bytes: 512 << 10,
+            max_core_instances: 64,
             max_instances: 64,
             keep_resident_bytes: 2 << 20,
-            compile_timeout: Duration::from_secs(20),
+            max_compile_timeout_ms: 120_000,
             fuel_metering: true,
             epoch_deadlines: true,
         }
@@ -51,8 +54,7 @@ impl Default for Limits {
 impl Limits {
     /// Checks the host-wide settings, then the default tenant limits against them.
     pub fn validate(&self) -> Result<(), String> {
-        let compile_ms = u64::try_from(self.compile_timeout.as_millis()).unwrap_or(u64::MAX);
-        let ranges: [(&str, u64, u64, u64); 6] = [
+        let ranges: [(&str, u64, u64, u64); 7] = [
             ("max_memory_bytes", self.max_memory_bytes, 1 << 20, 4 << 30),
             ("max_table_elements", self.max_table_elements, 1_000, 10_000_000),
             // Plugins run on the calling thread's stack; 1 MiB leaves room
@@ -60,7 +62,8 @@ impl Limits {
             ("wasm_stack_bytes", self.wasm_stack_bytes as u64, 64 << 10, 1 << 20),
             ("max_instances", u64::from(self.max_instances), 1, 10_000),
             ("keep_resident_bytes", self.keep_resident_bytes as u64, 0, self.max_memory_bytes),
-            ("compile_timeout_ms", compile_ms, 100, 600_000),
+            ("max_core_instances", self.max_core_instances, 1, 1_000),
+            ("max_compile_timeout_ms", self.max_compile_timeout_ms, 100, 600_000),
         ];
         for (name, value, min, max) in ranges {
             if !(min..=max).contains(&value) {
@@ -72,7 +75,7 @@ impl Limits {
 
     /// Checks that a tenant's limits are usable and fit under the host-wide ceilings.
     pub fn check(&self, limits: &PluginLimits) -> Result<(), String> {
-        let ranges: [(&str, u64, u64, u64); 7] = [
+        let ranges: [(&str, u64, u64, u64); 9] = [
             ("fuel", limits.fuel, 10_000, MAX_FUEL),
             ("deadline_ms", limits.deadline_ms, 1, MAX_DEADLINE_MS),
             ("memory_bytes", limits.memory_bytes, 64 << 10, self.max_memory_bytes),
@@ -80,6 +83,8 @@ impl Limits {
             ("max_output_bytes", limits.max_output_bytes, 1 << 10, 16 << 20),
             ("log_bytes", limits.log_bytes, 0, 1 << 20),
             ("max_component_bytes", limits.max_component_bytes, 1 << 10, MAX_COMPONENT_BYTES),
+            ("core_instances", limits.core_instances, 1, self.max_core_instances),
+            ("compile_timeout_ms", limits.compile_timeout_ms, 100, self.max_compile_timeout_ms),
         ];
         for (name, value, min, max) in ranges {
             if !(min..=max).contains(&value) {
@@ -112,6 +117,7 @@ pub(crate) struct LimitExceeded {
 pub(crate) struct Meter {
     memory_limit: usize,
     table_limit: usize,
+    instance_limit: usize,
     pub peak_memory: usize,
 }
 
@@ -120,6 +126,7 @@ impl Meter {
         Self {
             memory_limit: usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX),
             table_limit: usize::try_from(limits.table_elements).unwrap_or(usize::MAX),
+            instance_limit: usize::try_from(limits.core_instances).unwrap_or(usize::MAX),
             peak_memory: 0,
         }
     }
@@ -152,8 +159,7 @@ impl wasmtime::ResourceLimiter for Meter {
     }
 
     fn instances(&self) -> usize {
-        // A Rust component instantiates a handful of core modules (main, shims).
-        16
+        self.instance_limit
     }
 
     fn tables(&self) -> usize {

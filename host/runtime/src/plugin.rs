@@ -195,6 +195,14 @@ impl Plugin {
         let policy = bindings::instantiate(&self.pre, &mut store).map_err(|err| {
             if err.downcast_ref::<Trap>().is_some() || err.downcast_ref::<LimitExceeded>().is_some() {
                 classify(err, limits)
+            } else if format!("{err:#}").contains(INSTANCE_COUNT_EXCEEDED) {
+                CallError::new(
+                    IncidentKind::ResourceLimit,
+                    format!(
+                        "plugin creates more core wasm instances than its limit of {} (`core_instances`)",
+                        limits.core_instances
+                    ),
+                )
             } else {
                 // No slot free, or another host-side reason: not the plugin's fault.
                 CallError::new(IncidentKind::Instantiation, format!("{err:#}"))
@@ -315,6 +323,9 @@ impl Metering {
 fn one_line(log: &[String]) -> String {
     log.iter().flat_map(|l| l.lines()).map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" | ")
 }
+
+/// How wasmtime says a store went past `ResourceLimiter::instances`.
+const INSTANCE_COUNT_EXCEEDED: &str = "instance count too high";
 
 /// How wasmtime says a copy out of the guest ran past the hostcall budget.
 const HOSTCALL_FUEL_EXHAUSTED: &str = "fuel allocated for hostcalls has been exhausted";

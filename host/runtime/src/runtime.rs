@@ -125,7 +125,7 @@ impl Runtime {
                 component
             }
             None => {
-                let component = self.compile(bytes)?;
+                let component = self.compile(bytes, Duration::from_millis(limits.compile_timeout_ms))?;
                 imports::check(&component, &self.inner.engine)?;
                 if let Some(cache) = &self.inner.cache {
                     cache.put(&sha256, &component);
@@ -141,8 +141,7 @@ impl Runtime {
     /// Compiles untrusted bytes: in the compile worker process if one is
     /// configured (bounded in memory and time), else on a worker thread
     /// (bounded in the caller's waiting time only).
-    fn compile(&self, bytes: &[u8]) -> Result<Component, LoadError> {
-        let timeout = self.inner.limits.compile_timeout;
+    fn compile(&self, bytes: &[u8], timeout: Duration) -> Result<Component, LoadError> {
         if let Some(worker) = &self.inner.compile_worker {
             return worker::compile(worker, &self.inner.engine, bytes, timeout);
         }
