@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod alloc_meter;
+mod analytics;
 mod conformance;
 mod containment;
 mod encode;
@@ -15,6 +16,7 @@ mod hostile_support;
 mod hostile_tenants;
 mod isolation;
 mod outbox_check;
+mod polyglot;
 mod privacy;
 mod quiet_hours;
 mod replay;

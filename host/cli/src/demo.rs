@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 use nudge_core::{Tenant, TenantId};
 use nudge_ingest::ar;
+use nudge_runtime::Runtime;
 use nudge_scheduler::{Summary, replay::FeedItem};
 use serde::Serialize;
 
@@ -50,6 +51,10 @@ pub struct Options {
     /// Also write the plugin metering (Prometheus text format) to this file.
     #[arg(long, value_name = "FILE")]
     pub metrics: Option<PathBuf>,
+    /// Per-call limits of the demo tenant's plugin, as `nudge tenant limits`
+    /// sets them (a plugin with an embedded interpreter needs larger ones).
+    #[command(flatten, next_help_heading = "Plugin limits of the demo tenant")]
+    pub limits: crate::admin::LimitFlags,
 }
 
 /// What the demo prints.
@@ -66,10 +71,23 @@ pub struct DemoReport {
     pub replay_until: String,
     /// Wall time of import and replay, in milliseconds.
     pub elapsed_ms: u128,
+    /// The HTML report of the replay (`nudge report --html`), in the data directory.
+    pub report_html: String,
+    /// Days sales outstanding over the replay (see `nudge report`).
+    pub dso_days: Option<f64>,
+    /// Mean days paid after the due date, over the replay.
+    pub avg_days_late: Option<f64>,
 }
 
 /// Runs the demo and returns its report.
 pub fn run(options: &Options) -> Result<DemoReport> {
+    run_with(options, None)
+}
+
+/// Like [`run`], on `runtime` if given instead of a runtime that caches
+/// compiled plugins in the data directory (which each run wipes): tests
+/// replaying with large plugins share one runtime and its compiled plugins.
+pub fn run_with(options: &Options, runtime: Option<Runtime>) -> Result<DemoReport> {
     let started = Instant::now();
     if let Some(path) = &options.metrics {
         // Fail before the replay, not after it, if the metrics cannot be written.
@@ -78,7 +96,11 @@ pub fn run(options: &Options) -> Result<DemoReport> {
     prepare(&options.data_dir)?;
     // Absolute, so the printed outbox path works from any directory.
     let data_dir = fs::canonicalize(&options.data_dir)?;
-    let scheduler = crate::runtime::scheduler(&data_dir)?;
+    let runtime = match runtime {
+        Some(runtime) => runtime,
+        None => crate::runtime::runtime(Some(&data_dir))?,
+    };
+    let scheduler = crate::runtime::scheduler_on(&data_dir, runtime)?;
     let tenant_id = TenantId::new(TENANT)?;
     let (history, window) = match &options.csv {
         // Another file is replayed over its own span (see `History::span`).
@@ -100,11 +122,15 @@ pub fn run(options: &Options) -> Result<DemoReport> {
     let tenant = Tenant {
         id: tenant_id,
         name: "Acme Supplies".into(),
-        settings: crate::config::new_tenant_settings(),
+        settings: settings_with(&options.limits)?,
         created_at: window.0,
     };
     let plugin = history::replay(&scheduler, &tenant, &bytes, &history, window)?;
     let summary = scheduler.summary(&tenant.id)?;
+    let analytics = scheduler.analytics(&tenant.id)?;
+    let report_html = data_dir.join("report.html");
+    fs::write(&report_html, nudge_analytics::render::html(&analytics, tenant.id.as_str()))
+        .with_context(|| format!("writing {}", report_html.display()))?;
     if let Some(path) = &options.metrics {
         fs::write(path, scheduler.runtime().metrics().render())
             .with_context(|| format!("writing metrics to {}", path.display()))?;
@@ -115,7 +141,15 @@ pub fn run(options: &Options) -> Result<DemoReport> {
         replay_from: history::utc_day(window.0),
         replay_until: history::utc_day(window.1),
         elapsed_ms: started.elapsed().as_millis(),
+        report_html: report_html.display().to_string(),
+        dso_days: analytics.totals.dso_days,
+        avg_days_late: analytics.totals.avg_days_late,
     })
+}
+
+/// The demo tenant's settings: the host's defaults with `flags` applied, checked.
+fn settings_with(flags: &crate::admin::LimitFlags) -> Result<nudge_core::TenantSettings> {
+    Ok(nudge_core::TenantSettings { limits: crate::admin::checked_limits(flags)?, ..crate::config::new_tenant_settings() })
 }
 
 /// Invoices at 09:00 local on their invoice date; full payment at 00:00
@@ -210,7 +244,10 @@ pub fn render(r: &DemoReport) -> String {
         s.incidents,
         if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) }
     ));
+    let days = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+    line(format!("  days sales outstanding {}, average days late {}", days(r.dso_days), days(r.avg_days_late)));
     line(format!("  outbox: {}", s.outbox));
+    line(format!("  HTML report: {}", r.report_html));
     line(format!("  done in {:.1} s", r.elapsed_ms as f64 / 1000.0));
     out
 }

@@ -13,6 +13,7 @@ pub mod import;
 pub mod output;
 pub mod plugin_check;
 pub mod plugin_dev;
+pub mod report;
 pub mod runtime;
 pub mod simulate;
 pub mod simulate_text;

@@ -3,7 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use nudge_cli::{admin, conformance, demo, import, plugin_check, plugin_dev, simulate};
+use nudge_cli::{admin, conformance, demo, import, plugin_check, plugin_dev, report, simulate};
 
 /// Plugin calls make dozens of small host allocations each (the context
 /// handed in, the decision handed back); mimalloc serves them faster than
@@ -38,11 +38,33 @@ enum Command {
     Tenant(TenantCommand),
     /// List a tenant's plugin incidents: what failed, why, and what decided instead.
     Incidents(admin::Target),
+    /// A tenant's KPIs overall and by segment, tone, channel, step, experiment
+    /// arm and invoice month; experiment verdicts; incidents. Text, --json,
+    /// --csv, and --html FILE for a page with charts.
+    Report(report::ReportOptions),
+    /// The experiments a tenant runs: arms and weights, step, start and stop.
+    #[command(subcommand)]
+    Experiment(ExperimentCommand),
     /// Internal: compile a component read on stdin under a memory limit.
     #[command(name = "__compile-worker", hide = true)]
     CompileWorker {
         /// Address-space limit in bytes.
         memory_bytes: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExperimentCommand {
+    /// Define an experiment, or replace the one of the same name.
+    Set(report::SetOptions),
+    /// List the tenant's experiments.
+    List(admin::Target),
+    /// Remove an experiment; its arms stay on the notices already decided.
+    Remove {
+        /// The experiment's name.
+        name: String,
+        #[command(flatten)]
+        target: admin::Target,
     },
 }
 
@@ -73,6 +95,10 @@ enum PluginCommand {
         /// each failed case and invariant.
         #[arg(long)]
         conformance: bool,
+        /// The tenant limits to check under (default: the host's tenant
+        /// defaults); a plugin with an embedded interpreter needs larger ones.
+        #[command(flatten, next_help_heading = "Plugin limits to check under")]
+        limits: admin::LimitFlags,
     },
     /// Validate a component (as `check` does) and store it as the tenant's next version.
     Upload {
@@ -122,8 +148,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(options) => demo::main(&options),
         Command::Import(options) => import::main(&options),
-        Command::Plugin(PluginCommand::Check { file, json, conformance: true }) => conformance::main(&file, json),
-        Command::Plugin(PluginCommand::Check { file, json, conformance: false }) => plugin_check::main(&file, json),
+        Command::Plugin(PluginCommand::Check { file, json, conformance: true, limits }) => {
+            conformance::main(&file, json, &limits)
+        }
+        Command::Plugin(PluginCommand::Check { file, json, conformance: false, limits }) => {
+            plugin_check::main(&file, json, &limits)
+        }
         Command::Plugin(PluginCommand::Upload { file, target, activate }) => admin::upload(&target, &file, activate),
         Command::Plugin(PluginCommand::List(target)) => admin::list(&target),
         Command::Plugin(PluginCommand::Activate { version, target }) => admin::activate(&target, version),
@@ -133,6 +163,10 @@ fn main() -> ExitCode {
         Command::Plugin(PluginCommand::Simulate(options)) => simulate::main(&options),
         Command::Tenant(TenantCommand::Limits { target, changes }) => admin::limits(&target, &changes),
         Command::Incidents(target) => admin::incidents(&target),
+        Command::Report(options) => report::main(&options),
+        Command::Experiment(ExperimentCommand::Set(options)) => report::set(&options),
+        Command::Experiment(ExperimentCommand::List(target)) => report::list(&target),
+        Command::Experiment(ExperimentCommand::Remove { name, target }) => report::remove(&name, &target),
         Command::CompileWorker { memory_bytes } => {
             return nudge_runtime::worker_main(&nudge_cli::config::limits(), memory_bytes);
         }

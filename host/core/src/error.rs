@@ -39,6 +39,9 @@ pub enum Error {
     /// A currency code that is not three upper-case letters.
     #[error("invalid ISO 4217 currency code {0:?} (expected three upper-case letters such as \"USD\")")]
     Currency(String),
+    /// A setting that does not hold together, with what was wrong.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Result with this crate's [`Error`].

@@ -152,4 +152,86 @@ pub enum EventKind {
         /// Why, for the tenant.
         reason: String,
     },
+    /// What happened to a notice after it left (delivered, opened, clicked,
+    /// bounced, complained, feedback) or a customer's opt-out, as reported
+    /// by the tenant, its delivery provider or a tracking link.
+    Engagement {
+        /// The customer it concerns.
+        customer: CustomerId,
+        /// The notice it concerns, if known.
+        notice: Option<NoticeId>,
+        /// What happened.
+        kind: EngagementKind,
+        /// The channel, for an opt-out or a channel-specific outcome.
+        channel: Option<Channel>,
+        /// True for negative feedback ("was this reminder fair?" answered no)
+        /// and for complaints.
+        #[serde(default)]
+        negative: bool,
+        /// Free text (feedback, bounce reason), bounded by whoever records it.
+        detail: Option<String>,
+    },
+}
+
+/// What a provider, the tenant or a tracking link reported about a notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EngagementKind {
+    /// The provider accepted delivery to the customer's inbox or phone.
+    Delivered,
+    /// The customer opened it (tracking pixel or provider report).
+    Opened,
+    /// The customer followed the payment link.
+    Clicked,
+    /// It bounced: the address or number does not take messages.
+    Bounced,
+    /// The customer marked it as spam or complained.
+    Complained,
+    /// The customer answered "was this reminder fair?".
+    Feedback,
+    /// The customer opted out.
+    OptOut,
+}
+
+impl EngagementKind {
+    /// Every kind, in a stable order.
+    pub const ALL: [EngagementKind; 7] = [
+        EngagementKind::Delivered,
+        EngagementKind::Opened,
+        EngagementKind::Clicked,
+        EngagementKind::Bounced,
+        EngagementKind::Complained,
+        EngagementKind::Feedback,
+        EngagementKind::OptOut,
+    ];
+
+    /// The kind's name in the API and the event log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngagementKind::Delivered => "delivered",
+            EngagementKind::Opened => "opened",
+            EngagementKind::Clicked => "clicked",
+            EngagementKind::Bounced => "bounced",
+            EngagementKind::Complained => "complained",
+            EngagementKind::Feedback => "feedback",
+            EngagementKind::OptOut => "opt-out",
+        }
+    }
+}
+
+impl std::fmt::Display for EngagementKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for EngagementKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|k| k.as_str()).collect();
+            format!("unknown engagement kind {s:?}; expected one of {}", names.join(", "))
+        })
+    }
 }

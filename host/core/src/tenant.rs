@@ -34,6 +34,80 @@ pub struct TenantSettings {
     /// customer without a zone in its metadata or a one-zone country).
     #[serde(default = "default_time_zone")]
     pub default_time_zone: String,
+    /// Experiments the tenant runs: arms and weights, the step each applies
+    /// to, and when it runs. An experiment of the same name declared by the
+    /// plugin takes its arms and weights from here.
+    #[serde(default)]
+    pub experiments: Vec<Experiment>,
+}
+
+/// An experiment a tenant defines: which arm each customer is in is
+/// decided by the host, deterministically, in proportion to the weights.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    /// Its name, as the plugin sees it in `context.experiments`.
+    pub name: String,
+    /// Its arms; the first is the control unless one is named `control`.
+    pub arms: Vec<Arm>,
+    /// The step whose notices it applies to; `None` for every step.
+    #[serde(default)]
+    pub step: Option<String>,
+    /// When it starts; `None` for as soon as it is defined.
+    #[serde(default)]
+    pub start: Option<Timestamp>,
+    /// When it stops; `None` for never.
+    #[serde(default)]
+    pub stop: Option<Timestamp>,
+}
+
+/// One arm of an [`Experiment`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Arm {
+    /// The arm's name.
+    pub name: String,
+    /// Its share of customers, relative to the other arms' weights.
+    pub weight: u32,
+}
+
+impl Experiment {
+    /// Checks names, weights and dates, saying what is wrong.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |why: String| Err(Error::Invalid(format!("experiment {:?}: {why}", self.name)));
+        let name_ok = |s: &str| !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !name_ok(&self.name) {
+            return bad("the name must be 1 to 64 letters, digits, '-', '_' or '.'".into());
+        }
+        if self.arms.len() < 2 || self.arms.len() > 16 {
+            return bad(format!("needs 2 to 16 arms, has {}", self.arms.len()));
+        }
+        for (i, arm) in self.arms.iter().enumerate() {
+            if !name_ok(&arm.name) {
+                return bad(format!("arm {:?}: the name must be 1 to 64 letters, digits, '-', '_' or '.'", arm.name));
+            }
+            if self.arms[..i].iter().any(|a| a.name == arm.name) {
+                return bad(format!("arm {:?} is listed twice", arm.name));
+            }
+            if arm.weight == 0 || arm.weight > 10_000 {
+                return bad(format!("arm {:?}: weight must be 1 to 10000, is {}", arm.name, arm.weight));
+            }
+        }
+        if let (Some(start), Some(stop)) = (self.start, self.stop) {
+            if stop <= start {
+                return bad(format!("stop {stop} is not after start {start}"));
+            }
+        }
+        if self.step.as_ref().is_some_and(|s| s.is_empty() || s.len() > 64) {
+            return bad("the step must be 1 to 64 bytes".into());
+        }
+        Ok(())
+    }
+
+    /// True while it runs at `now`: on or after its start, before its stop.
+    pub fn runs_at(&self, now: Timestamp) -> bool {
+        self.start.is_none_or(|s| now >= s) && self.stop.is_none_or(|s| now < s)
+    }
 }
 
 fn default_time_zone() -> String {
@@ -48,6 +122,7 @@ impl Default for TenantSettings {
             currency: "USD".to_string(),
             limits: PluginLimits::default(),
             default_time_zone: default_time_zone(),
+            experiments: Vec::new(),
         }
     }
 }

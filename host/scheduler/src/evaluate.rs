@@ -48,10 +48,9 @@ impl Scheduler {
         let mut notices = self.store.notices_for_invoice(&tenant.id, &invoice.id)?;
         notices.sort_by_key(|n| (n.send_at, n.created_at));
         let active = self.store.active_plugin_version(&tenant.id)?.and_then(|v| self.plugin(tenant, v).ok());
-        let experiments = match active {
-            Some(plugin) => experiments::assign(&tenant.id, &customer.id, &plugin.info().experiments),
-            None => Vec::new(),
-        };
+        let declared = active.map(|plugin| plugin.info().experiments.clone()).unwrap_or_default();
+        let running = experiments::running(&tenant.settings.experiments, &declared, now);
+        let experiments = experiments::assign_running(&tenant.id, &customer.id, &running);
         let seed = stable_hash(&[tenant.id.as_str(), invoice.id.as_str(), &now.as_second().to_string()]);
         Ok(DecisionContext {
             now,
@@ -143,7 +142,7 @@ impl Scheduler {
                             send_at,
                             state: NoticeState::Scheduled,
                             plugin_version: if fallback { None } else { plugin_version },
-                            experiment_arms: ctx.experiments.clone(),
+                            experiment_arms: experiments::for_step(&tenant.settings.experiments, &ctx.experiments, &n.step),
                             created_at: now,
                         };
                         tx.put_notice(&notice)?;

@@ -9,6 +9,7 @@
 //! its notice id: a crash at any point loses nothing, and a retried send
 //! finds its message already delivered.
 
+mod analytics;
 pub mod breakdown;
 mod breaker;
 pub mod changes;

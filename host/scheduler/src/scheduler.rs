@@ -42,6 +42,8 @@ pub struct Scheduler {
     /// Compiled plugin versions, by tenant and version.
     pub(crate) plugins: Mutex<HashMap<(TenantId, u32), Plugin>>,
     pub(crate) breaker: Mutex<Breaker>,
+    /// Analytics ledgers, by tenant, brought up to date on each report.
+    pub(crate) ledgers: Mutex<crate::analytics::Ledgers>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -66,6 +68,7 @@ impl Scheduler {
             templates: TemplateSet::builtin(),
             plugins: Mutex::new(HashMap::new()),
             breaker: Mutex::new(Breaker::new(config.breaker_window, config.breaker_threshold)),
+            ledgers: Mutex::new(HashMap::new()),
         }
     }
 

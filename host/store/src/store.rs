@@ -170,6 +170,16 @@ impl Store {
         self.scan(T::Events, &key(&[tenant.as_str().as_bytes()]))
     }
 
+    /// A tenant's events with a sequence number of `from` or more, in order.
+    pub fn events_from(&self, tenant: &TenantId, from: u64) -> Result<Vec<Event>> {
+        let prefix = key(&[tenant.as_str().as_bytes()]);
+        let mut start = prefix.clone();
+        start.extend_from_slice(&from.to_be_bytes());
+        let mut end = prefix;
+        end.extend_from_slice(&u64::MAX.to_be_bytes());
+        self.tree(T::Events).range(start..=end).map(|kv| decode(&kv?.1)).collect()
+    }
+
     /// A tenant's incidents, oldest first.
     pub fn incidents(&self, tenant: &TenantId) -> Result<Vec<Incident>> {
         self.scan(T::Incidents, &key(&[tenant.as_str().as_bytes()]))
