@@ -56,7 +56,11 @@ impl Column {
 pub fn text(report: &Report, tenant: &str) -> String {
     let mut out = String::new();
     let as_of = report.as_of.map_or("-".into(), |t| t.to_string());
-    let _ = writeln!(out, "report for tenant {tenant}, as of {as_of} ({} events, {} invoices)", report.events, report.invoices);
+    let _ = writeln!(
+        out,
+        "report for tenant {tenant}, as of {as_of} ({} events, {} invoices)",
+        report.events, report.invoices
+    );
     let mut rows = vec![("all".to_string(), "all".to_string(), &report.totals)];
     for dim in DIMENSIONS {
         if let Some(values) = report.slices.get(dim) {
@@ -64,7 +68,11 @@ pub fn text(report: &Report, tenant: &str) -> String {
         }
     }
     let mut table: Vec<Vec<String>> = vec![
-        ["dimension", "value"].iter().map(|s| s.to_string()).chain(COLUMNS.iter().map(|(n, _)| n.to_string())).collect(),
+        ["dimension", "value"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(COLUMNS.iter().map(|(n, _)| n.to_string()))
+            .collect(),
     ];
     for (dim, value, k) in rows {
         let mut row = vec![dim, value];
@@ -136,7 +144,11 @@ pub fn csv(report: &Report) -> String {
                 Column::Count(f) => (String::new(), String::new(), f(k).to_string()),
                 Column::Rate(f) => {
                     let r = f(k);
-                    (r.numerator.to_string(), r.denominator.to_string(), r.value().map_or(String::new(), |v| format!("{v:.6}")))
+                    (
+                        r.numerator.to_string(),
+                        r.denominator.to_string(),
+                        r.value().map_or(String::new(), |v| format!("{v:.6}")),
+                    )
                 }
                 Column::Number(f) => (String::new(), String::new(), f(k).map_or(String::new(), |v| format!("{v:.6}"))),
             };
@@ -177,11 +189,24 @@ struct Series<'a> {
 }
 
 /// A line chart in SVG. `y_max` fixes the y scale (shares: 1.0).
-fn line_chart(id: &str, title: &str, x_label: &str, series: &[Series<'_>], y_max: Option<f64>, percent: bool) -> String {
+fn line_chart(
+    id: &str,
+    title: &str,
+    x_label: &str,
+    series: &[Series<'_>],
+    y_max: Option<f64>,
+    percent: bool,
+) -> String {
     let (w, h, left, right, top, bottom) = (720.0, 300.0, 56.0, 16.0, 28.0, 40.0);
     let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
     let (x_min, x_max) = xs.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
-    let (x_min, x_max) = if x_min > x_max { (0.0, 1.0) } else if x_min == x_max { (x_min - 1.0, x_max + 1.0) } else { (x_min, x_max) };
+    let (x_min, x_max) = if x_min > x_max {
+        (0.0, 1.0)
+    } else if x_min == x_max {
+        (x_min - 1.0, x_max + 1.0)
+    } else {
+        (x_min, x_max)
+    };
     let y_top = y_max.unwrap_or_else(|| {
         series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0_f64, f64::max).max(1e-9) * 1.1
     });
@@ -197,13 +222,10 @@ fn line_chart(id: &str, title: &str, x_label: &str, series: &[Series<'_>], y_max
     for i in 0..=4 {
         let y = y_top * f64::from(i) / 4.0;
         let label = if percent { format!("{:.0}%", y * 100.0) } else { format!("{y:.0}") };
+        let (x2, gy, tx, ty) = (w - right, sy(y), left - 6.0, sy(y) + 4.0);
         let _ = write!(
             svg,
-            "<line x1=\"{left}\" x2=\"{}\" y1=\"{2:.1}\" y2=\"{2:.1}\" class=\"grid\"/><text x=\"{}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"end\">{label}</text>",
-            w - right,
-            sy(y),
-            left - 6.0,
-            sy(y) + 4.0
+            "<line x1=\"{left}\" x2=\"{x2}\" y1=\"{gy:.1}\" y2=\"{gy:.1}\" class=\"grid\"/><text x=\"{tx}\" y=\"{ty:.1}\" class=\"axis\" text-anchor=\"end\">{label}</text>"
         );
     }
     let _ = write!(
@@ -231,8 +253,11 @@ fn line_chart(id: &str, title: &str, x_label: &str, series: &[Series<'_>], y_max
     svg
 }
 
+/// One bar: its label, its value and an optional (low, high) error bar.
+type Bar = (String, f64, Option<(f64, f64)>);
+
 /// A bar chart with optional error bars, in SVG.
-fn bar_chart(id: &str, title: &str, bars: &[(String, f64, Option<(f64, f64)>)], percent: bool) -> String {
+fn bar_chart(id: &str, title: &str, bars: &[Bar], percent: bool) -> String {
     let (w, h, left, top, bottom) = (720.0, 260.0, 56.0, 28.0, 48.0);
     let y_top = bars.iter().map(|b| b.2.map_or(b.1, |(_, hi)| hi.max(b.1))).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
     let y_top = if percent { y_top.min(1.0) } else { y_top };
@@ -244,7 +269,8 @@ fn bar_chart(id: &str, title: &str, bars: &[(String, f64, Option<(f64, f64)>)], 
         escape(title)
     );
     let _ = write!(svg, "<text x=\"{left}\" y=\"18\" class=\"title\">{}</text>", escape(title));
-    let _ = write!(svg, "<line x1=\"{left}\" x2=\"{}\" y1=\"{2:.1}\" y2=\"{2:.1}\" class=\"grid\"/>", w - 16.0, sy(0.0));
+    let (x2, base) = (w - 16.0, sy(0.0));
+    let _ = write!(svg, "<line x1=\"{left}\" x2=\"{x2}\" y1=\"{base:.1}\" y2=\"{base:.1}\" class=\"grid\"/>");
     for (i, (label, value, ci)) in bars.iter().enumerate() {
         let x = left + slot * i as f64 + slot * 0.15;
         let bw = slot * 0.7;
@@ -335,7 +361,12 @@ pub fn html(report: &Report, tenant: &str) -> String {
     ];
     page.push_str("<section id=\"kpis\" class=\"cards\">");
     for (label, value) in cards {
-        let _ = write!(page, "<div class=\"card\"><div class=\"value\">{}</div><div class=\"label\">{}</div></div>", escape(&value), escape(label));
+        let _ = write!(
+            page,
+            "<div class=\"card\"><div class=\"value\">{}</div><div class=\"label\">{}</div></div>",
+            escape(&value),
+            escape(label)
+        );
     }
     page.push_str("</section>");
 
@@ -356,7 +387,11 @@ pub fn html(report: &Report, tenant: &str) -> String {
         "trend-paid",
         "Paid within 7 days of the first notice, by invoice month",
         &axis,
-        &[Series { label: "paid within 7 days".into(), colour: PALETTE[0], points: trend(|k| k.paid_within_7d_of_first_notice.value()) }],
+        &[Series {
+            label: "paid within 7 days".into(),
+            colour: PALETTE[0],
+            points: trend(|k| k.paid_within_7d_of_first_notice.value()),
+        }],
         Some(1.0),
         true,
     ));
@@ -375,9 +410,23 @@ pub fn html(report: &Report, tenant: &str) -> String {
     page.push_str("<h2>Payment curves</h2><p>Share of invoices paid by each day since the due date.</p>");
     // The latest cohorts only, so the lines stay readable; all are in the JSON and CSV.
     let recent: Vec<Curve> = report.cohort_curves.iter().rev().take(PALETTE.len()).rev().cloned().collect();
-    page.push_str(&line_chart("curves-cohort", "By invoice month (latest eight)", "days since due", &curve_series(&recent), Some(1.0), true));
+    page.push_str(&line_chart(
+        "curves-cohort",
+        "By invoice month (latest eight)",
+        "days since due",
+        &curve_series(&recent),
+        Some(1.0),
+        true,
+    ));
     if !report.arm_curves.is_empty() {
-        page.push_str(&line_chart("curves-arm", "By experiment arm", "days since due", &curve_series(&report.arm_curves), Some(1.0), true));
+        page.push_str(&line_chart(
+            "curves-arm",
+            "By experiment arm",
+            "days since due",
+            &curve_series(&report.arm_curves),
+            Some(1.0),
+            true,
+        ));
     }
 
     page.push_str("<h2>Experiments</h2>");
@@ -386,13 +435,20 @@ pub fn html(report: &Report, tenant: &str) -> String {
     }
     for (i, e) in report.experiments.iter().enumerate() {
         let _ = write!(page, "<h3>{} <small>control: {}</small></h3>", escape(&e.name), escape(&e.control));
-        let bars: Vec<(String, f64, Option<(f64, f64)>)> = e
+        let bars: Vec<Bar> = e
             .arms
             .iter()
             .map(|a| (a.arm.clone(), a.kpis.paid_within_7d_of_first_notice.value().unwrap_or(0.0), a.ci95))
             .collect();
-        page.push_str(&bar_chart(&format!("experiment-{i}"), "Paid within 7 days of the first notice, 95% CI", &bars, true));
-        page.push_str("<table><tr><th>arm</th><th>customers</th><th>paid ≤7d</th><th>95% CI</th><th>p vs control</th></tr>");
+        page.push_str(&bar_chart(
+            &format!("experiment-{i}"),
+            "Paid within 7 days of the first notice, 95% CI",
+            &bars,
+            true,
+        ));
+        page.push_str(
+            "<table><tr><th>arm</th><th>customers</th><th>paid ≤7d</th><th>95% CI</th><th>p vs control</th></tr>",
+        );
         for a in &e.arms {
             let r = a.kpis.paid_within_7d_of_first_notice;
             let ci = a.ci95.map_or("–".into(), |(lo, hi)| format!("{:.1}% – {:.1}%", lo * 100.0, hi * 100.0));
@@ -437,8 +493,7 @@ pub fn html(report: &Report, tenant: &str) -> String {
     if report.incidents_by_kind.is_empty() {
         page.push_str("<p id=\"no-incidents\">No plugin incidents.</p>");
     } else {
-        let bars: Vec<(String, f64, Option<(f64, f64)>)> =
-            report.incidents_by_month.iter().map(|(m, n)| (m.clone(), *n as f64, None)).collect();
+        let bars: Vec<Bar> = report.incidents_by_month.iter().map(|(m, n)| (m.clone(), *n as f64, None)).collect();
         page.push_str(&bar_chart("incidents", "Plugin incidents by month", &bars, false));
         page.push_str("<table><tr><th>kind</th><th>incidents</th></tr>");
         for (kind, n) in &report.incidents_by_kind {
