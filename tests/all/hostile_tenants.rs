@@ -64,7 +64,7 @@ fn a_trapping_tenant_costs_its_neighbour_nothing() {
     assert!(store.incidents(&neighbour).unwrap().is_empty());
     assert!(calm.notices_sent > 0, "the neighbour's notices went out: {calm:?}");
     let outbox = dir.path().join("outbox").join(neighbour.as_str());
-    assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), calm.notices_sent, "one outbox file per notice sent");
+    assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), calm.messages_sent, "one outbox file per message sent");
     assert_eq!(store.active_plugin_version(&neighbour).unwrap(), Some(1));
 
     let failing = scheduler.summary(&hostile).unwrap();

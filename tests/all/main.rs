@@ -8,6 +8,7 @@ mod conformance;
 mod containment;
 mod encode;
 mod experiments;
+mod frequency_caps;
 mod harness;
 mod hostile_decide;
 mod hostile_load;

@@ -29,7 +29,7 @@ fn a_narrow_send_window_moves_every_send_into_it() {
     assert!(moved_to > requested, "sends only ever move later");
 
     let delivered = read_outbox(&run.dir.path().join("outbox"));
-    assert_eq!(delivered.len(), summary.notices_sent);
+    assert_eq!(delivered.len(), summary.messages_sent);
     let problems = violations_in(&delivered, &settlements(&run.csv), window);
     assert!(problems.is_empty(), "{problems:#?}");
 }

@@ -54,13 +54,21 @@ fn replays_every_invoice_and_sends_reminders_on_every_step() {
 fn host_bookkeeping_reports_no_guardrail_violation() {
     let s = &full_replay().report.summary;
     assert_eq!((s.sent_after_payment, s.sent_in_quiet_hours, s.duplicate_step_notices), (0, 0, 0));
+    assert_eq!(s.frequency_cap_violations, 0, "{s:?}");
 }
 
 #[test]
 fn outbox_agrees_with_the_csv_no_send_after_settlement_none_in_quiet_hours_none_twice() {
     let run = full_replay();
     let delivered = read_outbox(&run.outbox);
-    assert_eq!(delivered.len(), run.report.summary.notices_sent, "one file per sent notice");
+    let s = &run.report.summary;
+    assert_eq!(delivered.len(), s.messages_sent, "one file per message");
+    let carried: usize = delivered.iter().map(|d| d.also.len()).sum();
+    assert_eq!(
+        (carried, delivered.len() + carried),
+        (s.combined_notices, s.notices_sent),
+        "every sent notice is in a file"
+    );
     let problems = violations(&delivered, &settlements(CSV));
     assert!(problems.is_empty(), "{} violations, first: {:#?}", problems.len(), &problems[..problems.len().min(5)]);
 }
@@ -70,16 +78,26 @@ fn the_outbox_check_itself_catches_violations() {
     // Guard against a checker that can never fail: feed it bad deliveries.
     use crate::outbox_check::Delivered;
     let settlements = settlements(CSV);
-    let (invoice, (settled, tz)) = settlements.iter().next().unwrap();
+    let (invoice, (settled, tz, _)) = settlements.iter().next().unwrap();
     let at_night = settled.yesterday().unwrap().at(3, 0, 0, 0).to_zoned(tz.clone()).unwrap().timestamp();
     let on_settlement = settled.at(12, 0, 0, 0).to_zoned(tz.clone()).unwrap().timestamp();
     let bad = vec![
-        Delivered { invoice: invoice.clone(), step: "a".into(), sent_at: at_night },
-        Delivered { invoice: invoice.clone(), step: "b".into(), sent_at: on_settlement },
-        Delivered { invoice: invoice.clone(), step: "b".into(), sent_at: on_settlement },
+        Delivered { invoice: invoice.clone(), step: "a".into(), sent_at: at_night, also: vec![] },
+        Delivered { invoice: invoice.clone(), step: "b".into(), sent_at: on_settlement, also: vec![] },
+        Delivered { invoice: invoice.clone(), step: "b".into(), sent_at: on_settlement, also: vec![] },
     ];
     let problems = violations(&bad, &settlements);
-    assert_eq!(problems.len(), 4, "{problems:#?}"); // quiet hours, 2× after settlement, duplicate
+    // Quiet hours, 2× after settlement, duplicate, and a second message within a day.
+    assert_eq!(problems.len(), 5, "{problems:#?}");
+    // A combined message is checked for every invoice it carries.
+    let combined = vec![Delivered {
+        invoice: invoice.clone(),
+        step: "a".into(),
+        sent_at: at_night - jiff::SignedDuration::from_hours(24 * 30),
+        also: vec![(invoice.clone(), "a".into())],
+    }];
+    let problems = violations(&combined, &settlements);
+    assert!(problems.iter().any(|p| p.contains("sent twice")), "{problems:#?}");
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
-use nudge_core::TenantId;
+use nudge_core::{PluginLimits, TenantId};
 use nudge_scheduler::Scheduler;
 use serde::Serialize;
 
@@ -280,6 +280,90 @@ pub fn limits(target: &Target, changes: &LimitChanges) -> Result<ExitCode> {
             l.max_component_bytes,
             l.core_instances,
             l.compile_timeout_ms
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Changes to when a tenant's notices may go out; unset flags keep their value.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SendingChanges {
+    /// First local hour (0-23) of the send window; before it are quiet hours.
+    #[arg(long, value_name = "HOUR")]
+    pub window_start: Option<u8>,
+    /// First local hour (1-24) after the send window.
+    #[arg(long, value_name = "HOUR")]
+    pub window_end: Option<u8>,
+    /// Most messages one customer gets in any 24 hours (1-24).
+    #[arg(long, value_name = "N")]
+    pub per_day: Option<u32>,
+    /// Most messages one customer gets in any 7 days (per-day to 7 x per-day).
+    #[arg(long, value_name = "N")]
+    pub per_week: Option<u32>,
+    /// What to do with a notice found due long after its time (the host was down).
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub missed_sends: Option<MissedFlag>,
+    /// How late a notice may be and still count as on time, in minutes (at most 10080).
+    #[arg(long, value_name = "MINUTES")]
+    pub grace_minutes: Option<u32>,
+}
+
+/// `--missed-sends` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MissedFlag {
+    /// Send it as soon as the host catches up, once.
+    SendLate,
+    /// Suppress it (reason `missed`) and ask the policy for the next step.
+    Skip,
+}
+
+/// `nudge tenant sending`: shows or changes the send window, frequency caps
+/// and missed-send rule, refusing values that do not hold together.
+pub fn sending(target: &Target, changes: &SendingChanges) -> Result<ExitCode> {
+    use nudge_core::{MissedSendPolicy, SendWindow};
+    let (scheduler, tenant_id) = target.open()?;
+    let mut tenant = scheduler.store().tenant(&tenant_id)?.context("tenant vanished")?;
+    let mut settings = tenant.settings.clone();
+    let window = settings.send_window;
+    let (start, end) =
+        (changes.window_start.unwrap_or(window.start_hour), changes.window_end.unwrap_or(window.end_hour));
+    settings.send_window = SendWindow::new(start, end)?;
+    let caps = &mut settings.frequency_caps;
+    caps.per_day = changes.per_day.unwrap_or(caps.per_day);
+    caps.per_week = changes.per_week.unwrap_or(caps.per_week);
+    if let Some(policy) = changes.missed_sends {
+        settings.missed_sends.policy = match policy {
+            MissedFlag::SendLate => MissedSendPolicy::SendLate,
+            MissedFlag::Skip => MissedSendPolicy::Skip,
+        };
+    }
+    settings.missed_sends.grace_minutes = changes.grace_minutes.unwrap_or(settings.missed_sends.grace_minutes);
+    settings.validate()?;
+    if settings != tenant.settings {
+        tenant.settings = settings;
+        scheduler.put_tenant(&tenant)?;
+        scheduler.store().flush()?;
+    }
+    let s = &tenant.settings;
+    if target.json {
+        let json = serde_json::json!({
+            "send_window": s.send_window,
+            "frequency_caps": s.frequency_caps,
+            "missed_sends": s.missed_sends,
+        });
+        crate::outln!("{json}");
+    } else {
+        let missed = match s.missed_sends.policy {
+            MissedSendPolicy::SendLate => "sent late, once",
+            MissedSendPolicy::Skip => "skipped",
+        };
+        crate::outln!(
+            "tenant {tenant_id}: send window {:02}:00-{:02}:00 local; at most {} message(s) a day and {} a week per customer; a notice more than {} min late is {missed}",
+            s.send_window.start_hour,
+            s.send_window.end_hour,
+            s.frequency_caps.per_day,
+            s.frequency_caps.per_week,
+            s.missed_sends.grace_minutes
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -149,7 +149,10 @@ pub fn run_with(options: &Options, runtime: Option<Runtime>) -> Result<DemoRepor
 
 /// The demo tenant's settings: the host's defaults with `flags` applied, checked.
 fn settings_with(flags: &crate::admin::LimitFlags) -> Result<nudge_core::TenantSettings> {
-    Ok(nudge_core::TenantSettings { limits: crate::admin::checked_limits(flags)?, ..crate::config::new_tenant_settings() })
+    Ok(nudge_core::TenantSettings {
+        limits: crate::admin::checked_limits(flags)?,
+        ..crate::config::new_tenant_settings()
+    })
 }
 
 /// Invoices at 09:00 local on their invoice date; full payment at 00:00
@@ -235,9 +238,10 @@ pub fn render(r: &DemoReport) -> String {
         s.paid_within_7d_of_notice_rate * 100.0
     ));
     line(format!(
-        "  guardrails: {} sent after payment, {} sent in quiet hours, {} duplicate step notices",
-        s.sent_after_payment, s.sent_in_quiet_hours, s.duplicate_step_notices
+        "  {} messages delivered ({} notices carried in another invoice's message); {} sends held by frequency caps",
+        s.messages_sent, s.combined_notices, s.held_by_frequency_cap
     ));
+    line(format!("  {}", s.guardrails()));
     let kinds: Vec<String> = s.incidents_by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
     line(format!(
         "  {} plugin incidents{}",

@@ -77,6 +77,14 @@ enum TenantCommand {
         #[command(flatten)]
         changes: admin::LimitChanges,
     },
+    /// Show when a tenant's notices may go out (send window, frequency caps,
+    /// missed sends), or change it.
+    Sending {
+        #[command(flatten)]
+        target: admin::Target,
+        #[command(flatten)]
+        changes: admin::SendingChanges,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,6 +170,7 @@ fn main() -> ExitCode {
         Command::Plugin(PluginCommand::Build(options)) => plugin_dev::build_main(&options),
         Command::Plugin(PluginCommand::Simulate(options)) => simulate::main(&options),
         Command::Tenant(TenantCommand::Limits { target, changes }) => admin::limits(&target, &changes),
+        Command::Tenant(TenantCommand::Sending { target, changes }) => admin::sending(&target, &changes),
         Command::Incidents(target) => admin::incidents(&target),
         Command::Report(options) => report::main(&options),
         Command::Experiment(ExperimentCommand::Set(options)) => report::set(&options),

@@ -57,10 +57,7 @@ fn run(line: &mut impl FnMut(String), title: &str, run: &Run) {
             kinds.join(", ")
         ));
     }
-    line(format!(
-        "  guardrails: {} sent after payment, {} sent in quiet hours, {} duplicate step notices",
-        s.sent_after_payment, s.sent_in_quiet_hours, s.duplicate_step_notices
-    ));
+    line(format!("  {}", s.guardrails()));
     line(format!(
         "  {:<16} {:>9} {:>9} {:>7} {:>10} {:>7} {:>16}",
         "by step", "", "scheduled", "sent", "paid first", "other", "paid within 7d"

@@ -269,6 +269,42 @@ fn tenant_limits_outside_the_host_ceilings_are_refused() {
 }
 
 #[test]
+fn tenant_sending_sets_window_caps_and_missed_sends_and_refuses_what_does_not_hold_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/accounts-receivable.csv");
+    let (code, _, stderr) = nudge(&["import", csv.to_str().unwrap(), "--data-dir", data.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let d = data.to_str().unwrap();
+    let (code, stdout, _) = nudge(&["tenant", "sending", "--data-dir", d]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("send window 08:00-20:00 local; at most 1 message(s) a day and 3 a week"), "{stdout}");
+    let bad: [(&[&str], &str); 4] = [
+        (&["--per-day", "0"], "per_day must be 1 to 24, is 0"),
+        (&["--per-day", "2", "--per-week", "20"], "per_week must be from per_day (2) to 7 × per_day (14), is 20"),
+        (&["--window-start", "21"], "end hour must come after start hour"),
+        (&["--grace-minutes", "99999"], "grace_minutes must be at most 10080"),
+    ];
+    for (args, message) in bad {
+        let mut all = vec!["tenant", "sending", "--data-dir", d];
+        all.extend_from_slice(args);
+        let (code, _, stderr) = nudge(&all);
+        assert_eq!(code, 1, "{args:?}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    let change = ["--window-start", "9", "--window-end", "17", "--per-day", "2", "--per-week", "5"];
+    let (code, _, stderr) =
+        nudge(&[&["tenant", "sending", "--data-dir", d, "--missed-sends", "skip"][..], &change[..]].concat());
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, _) = nudge(&["tenant", "sending", "--data-dir", d, "--json"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["send_window"], serde_json::json!({"start_hour": 9, "end_hour": 17}));
+    assert_eq!(json["frequency_caps"], serde_json::json!({"per_day": 2, "per_week": 5}));
+    assert_eq!(json["missed_sends"], serde_json::json!({"policy": "skip", "grace_minutes": 60}));
+}
+
+#[test]
 fn a_demo_of_another_file_replays_that_file_s_own_span_and_checks_the_metrics_path_first() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("later.csv");

@@ -67,6 +67,27 @@ pub enum EventKind {
         /// The policy's requested time when quiet hours moved it.
         moved_from: Option<Timestamp>,
     },
+    /// A customer's frequency cap held a due notice back until it allows one.
+    NoticeHeld {
+        /// The notice.
+        notice: NoticeId,
+        /// The invoice.
+        invoice: InvoiceId,
+        /// Step name.
+        step: String,
+        /// When the cap next allows a notice to this customer.
+        until: Timestamp,
+        /// Which cap, e.g. "1 notice per day".
+        reason: String,
+    },
+    /// One message carried the notices of several of a customer's invoices
+    /// that were due together; each of them also has its `NoticeSent`.
+    NoticesCombined {
+        /// The notice whose message carried the others.
+        primary: NoticeId,
+        /// The notices it carried.
+        combined: Vec<NoticeId>,
+    },
     /// A notice was handed to its channel.
     NoticeSent {
         /// The notice.

@@ -47,4 +47,4 @@ pub use invoice::{Invoice, InvoiceStatus, Payment};
 pub use limits::PluginLimits;
 pub use money::Money;
 pub use notice::{Notice, NoticeState};
-pub use tenant::{Arm, Experiment, SendWindow, Tenant, TenantSettings};
+pub use tenant::{Arm, Experiment, FrequencyCaps, MissedSendPolicy, MissedSends, SendWindow, Tenant, TenantSettings};

@@ -39,6 +39,80 @@ pub struct TenantSettings {
     /// plugin takes its arms and weights from here.
     #[serde(default)]
     pub experiments: Vec<Experiment>,
+    /// How many notices one customer may get, across all of their invoices.
+    #[serde(default)]
+    pub frequency_caps: FrequencyCaps,
+    /// What happens to a notice whose send time passed while the host was
+    /// down (or far behind).
+    #[serde(default)]
+    pub missed_sends: MissedSends,
+}
+
+/// Most notices one customer receives in a rolling day and a rolling week,
+/// over all of their invoices, automatic, fallback and manual sends alike.
+/// A notice over a cap waits until the cap allows it; notices of several
+/// invoices due together go out as one combined notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrequencyCaps {
+    /// Notices in any 24 hours. Default 1.
+    pub per_day: u32,
+    /// Notices in any 7 × 24 hours. Default 3.
+    pub per_week: u32,
+}
+
+impl Default for FrequencyCaps {
+    fn default() -> Self {
+        Self { per_day: 1, per_week: 3 }
+    }
+}
+
+impl FrequencyCaps {
+    /// Checks that the caps allow at least one notice and hold together.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |why: String| Err(Error::Invalid(format!("frequency caps: {why}")));
+        if !(1..=24).contains(&self.per_day) {
+            return bad(format!("per_day must be 1 to 24, is {}", self.per_day));
+        }
+        if !(self.per_day..=7 * self.per_day).contains(&self.per_week) {
+            return bad(format!(
+                "per_week must be from per_day ({}) to 7 × per_day ({}), is {}",
+                self.per_day,
+                7 * self.per_day,
+                self.per_week
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The tenant's rule for a notice found due long after its send time
+/// (the host was down or stalled): send it late, once, or skip it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MissedSends {
+    /// What to do with a notice more than `grace_minutes` late.
+    pub policy: MissedSendPolicy,
+    /// How late a notice may be and still count as on time. Default 60.
+    pub grace_minutes: u32,
+}
+
+impl Default for MissedSends {
+    fn default() -> Self {
+        Self { policy: MissedSendPolicy::SendLate, grace_minutes: 60 }
+    }
+}
+
+/// See [`MissedSends`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MissedSendPolicy {
+    /// Send it as soon as the host catches up (still within quiet hours
+    /// and caps), once.
+    SendLate,
+    /// Record it as suppressed (`missed`) and let the policy decide what
+    /// comes next.
+    Skip,
 }
 
 /// An experiment a tenant defines: which arm each customer is in is
@@ -75,7 +149,9 @@ impl Experiment {
     /// Checks names, weights and dates, saying what is wrong.
     pub fn validate(&self) -> Result<()> {
         let bad = |why: String| Err(Error::Invalid(format!("experiment {:?}: {why}", self.name)));
-        let name_ok = |s: &str| !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        let name_ok = |s: &str| {
+            !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        };
         if !name_ok(&self.name) {
             return bad("the name must be 1 to 64 letters, digits, '-', '_' or '.'".into());
         }
@@ -93,10 +169,10 @@ impl Experiment {
                 return bad(format!("arm {:?}: weight must be 1 to 10000, is {}", arm.name, arm.weight));
             }
         }
-        if let (Some(start), Some(stop)) = (self.start, self.stop) {
-            if stop <= start {
-                return bad(format!("stop {stop} is not after start {start}"));
-            }
+        if let (Some(start), Some(stop)) = (self.start, self.stop)
+            && stop <= start
+        {
+            return bad(format!("stop {stop} is not after start {start}"));
         }
         if self.step.as_ref().is_some_and(|s| s.is_empty() || s.len() > 64) {
             return bad("the step must be 1 to 64 bytes".into());
@@ -114,6 +190,32 @@ fn default_time_zone() -> String {
     "UTC".to_string()
 }
 
+impl TenantSettings {
+    /// Checks the settings a tenant or operator can set, saying what is wrong.
+    pub fn validate(&self) -> Result<()> {
+        SendWindow::new(self.send_window.start_hour, self.send_window.end_hour)?;
+        self.frequency_caps.validate()?;
+        self.missed_sends.validate()?;
+        for experiment in &self.experiments {
+            experiment.validate()?;
+        }
+        Ok(())
+    }
+}
+
+impl MissedSends {
+    /// Checks that the grace period is at most a week.
+    pub fn validate(&self) -> Result<()> {
+        if self.grace_minutes > 7 * 24 * 60 {
+            return Err(Error::Invalid(format!(
+                "missed sends: grace_minutes must be at most 10080 (a week), is {}",
+                self.grace_minutes
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl Default for TenantSettings {
     fn default() -> Self {
         Self {
@@ -123,6 +225,8 @@ impl Default for TenantSettings {
             limits: PluginLimits::default(),
             default_time_zone: default_time_zone(),
             experiments: Vec::new(),
+            frequency_caps: FrequencyCaps::default(),
+            missed_sends: MissedSends::default(),
         }
     }
 }

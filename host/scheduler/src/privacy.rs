@@ -192,6 +192,8 @@ impl Scheduler {
             }
             Ok(erasure)
         })?;
+        // The send log only held when messages went; no more are going.
+        self.store.forget_sends(tenant, customer)?;
         let needles = personal_text(&record);
         let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
         erasure.redacted = self.store.redact(tenant, &needles, ERASED)?;

@@ -1,12 +1,12 @@
 //! The summary of what nudge did for a tenant, read back from the store.
 //!
 //! The safety figures (`sent_after_payment`, `sent_in_quiet_hours`,
-//! `duplicate_step_notices`) are computed from the event log, independently
+//! `duplicate_step_notices`, `frequency_cap_violations`) are computed from the event log, independently
 //! of the code paths that are meant to prevent them.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use nudge_core::{CustomerId, EventKind, InvoiceId, Notice, NoticeId, NoticeState, TenantId, time};
 use serde::Serialize;
 
@@ -21,6 +21,14 @@ pub struct Summary {
     pub customers: usize,
     /// Notices handed to a channel.
     pub notices_sent: usize,
+    /// Messages delivered: a combined message carries several notices.
+    pub messages_sent: usize,
+    /// Notices carried in another invoice's message (due together).
+    pub combined_notices: usize,
+    /// Times a due notice was held back by the customer's frequency caps.
+    pub held_by_frequency_cap: usize,
+    /// Messages beyond the customer's caps in a day or a week (must be 0).
+    pub frequency_cap_violations: usize,
     /// Sent notices by step.
     pub notices_by_step: BTreeMap<String, usize>,
     /// Sent notices by channel actually used.
@@ -74,6 +82,19 @@ pub struct ArmFigures {
     pub paid_within_7d_of_notice_rate: f64,
 }
 
+impl Summary {
+    /// The guardrail figures in one line; every one of them must be 0.
+    pub fn guardrails(&self) -> String {
+        format!(
+            "guardrails: {} sent after payment, {} sent in quiet hours, {} duplicate step notices, {} over frequency caps",
+            self.sent_after_payment,
+            self.sent_in_quiet_hours,
+            self.duplicate_step_notices,
+            self.frequency_cap_violations
+        )
+    }
+}
+
 impl Scheduler {
     /// Summarises everything held for `tenant`.
     pub fn summary(&self, tenant: &TenantId) -> Result<Summary> {
@@ -102,11 +123,23 @@ impl Scheduler {
             }
         }
         let mut sent_per_step: HashMap<(InvoiceId, String), usize> = HashMap::new();
+        // Messages per customer: each sent notice, less those carried in another's message.
+        let mut messages: HashMap<&CustomerId, Vec<Timestamp>> = HashMap::new();
+        let mut carried: HashSet<NoticeId> = HashSet::new();
+        let events = store.events(tenant)?;
+        for event in &events {
+            if let EventKind::NoticesCombined { combined, .. } = &event.kind {
+                carried.extend(combined.iter().cloned());
+            }
+        }
         let mut paid_within_7d = 0usize;
-        for event in store.events(tenant)? {
+        for event in events {
             match event.kind {
                 EventKind::NoticeSent { notice, invoice, step, .. } => {
                     let Some(inv) = invoices.get(&invoice) else { continue };
+                    if !carried.contains(&notice) {
+                        messages.entry(&inv.customer).or_default().push(event.at);
+                    }
                     if inv.paid_at.is_some_and(|paid| paid <= event.at) {
                         s.sent_after_payment += 1;
                     }
@@ -136,12 +169,21 @@ impl Scheduler {
                 }
                 EventKind::NoticeScheduled { moved_from: Some(_), .. } => s.moved_out_of_quiet_hours += 1,
                 EventKind::Decided { .. } => s.decisions += 1,
+                EventKind::NoticeHeld { .. } => s.held_by_frequency_cap += 1,
                 EventKind::Escalated { .. } => s.escalated += 1,
                 _ => {}
             }
         }
         s.sent_in_quiet_hours += usize::try_from(store.erased_quiet_sends(tenant)?).unwrap_or(usize::MAX);
         s.duplicate_step_notices = sent_per_step.values().map(|n| n.saturating_sub(1)).sum();
+        s.combined_notices = carried.len();
+        let caps = tenant_rec.settings.frequency_caps;
+        for times in messages.values_mut() {
+            times.sort();
+            s.messages_sent += times.len();
+            s.frequency_cap_violations += over_cap(times, SignedDuration::from_hours(24), caps.per_day)
+                + over_cap(times, SignedDuration::from_hours(24 * 7), caps.per_week);
+        }
         s.by_arm = arms
             .into_iter()
             .map(|(arm, (customers, sent, paid))| {
@@ -178,6 +220,39 @@ impl Scheduler {
     }
 }
 
+/// How many of the sorted `times` come when `cap` others already fell in
+/// the `span` before them.
+fn over_cap(times: &[Timestamp], span: SignedDuration, cap: u32) -> usize {
+    let cap = cap as usize;
+    let mut start = 0;
+    let mut over = 0;
+    for (i, t) in times.iter().enumerate() {
+        while times[start] <= *t - span {
+            start += 1;
+        }
+        if i - start >= cap {
+            over += 1;
+        }
+    }
+    over
+}
+
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn over_cap_counts_each_message_past_the_cap_in_its_window() {
+        let t = |h: i64| Timestamp::from_second(h * 3600).unwrap();
+        let day = SignedDuration::from_hours(24);
+        assert_eq!(over_cap(&[], day, 1), 0);
+        assert_eq!(over_cap(&[t(0), t(24), t(48)], day, 1), 0, "exactly a day apart is allowed");
+        assert_eq!(over_cap(&[t(0), t(23)], day, 1), 1);
+        assert_eq!(over_cap(&[t(0), t(1), t(2), t(30)], day, 1), 2);
+        assert_eq!(over_cap(&[t(0), t(1), t(2)], day, 2), 1);
+    }
 }

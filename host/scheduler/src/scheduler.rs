@@ -97,8 +97,9 @@ impl Scheduler {
         &self.outbox
     }
 
-    /// Creates or updates a tenant.
+    /// Creates or updates a tenant, after checking its settings.
     pub fn put_tenant(&self, tenant: &Tenant) -> Result<()> {
+        tenant.settings.validate()?;
         self.store.transact(|tx| tx.put_tenant(tenant))?;
         Ok(())
     }
@@ -126,13 +127,17 @@ impl Scheduler {
             if batch.is_empty() {
                 return Ok(ran);
             }
+            // Sends go last, together, so one customer's notices due at once
+            // become one message.
+            let mut sends = Vec::new();
             for entry in batch {
                 match &entry.kind {
                     ScheduleKind::Evaluate => self.evaluate(&entry.tenant, &entry.invoice, now, Some(&entry))?,
-                    ScheduleKind::Send { step } => self.send(&entry, step, now)?,
+                    ScheduleKind::Send { step } => sends.push((entry.clone(), step.clone())),
                 }
                 ran += 1;
             }
+            self.send_all(&sends, now)?;
         }
     }
 }

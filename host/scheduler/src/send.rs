@@ -1,51 +1,174 @@
-//! Sending a notice when it comes due: re-verify, respect quiet hours, deliver.
+//! Sending notices when they come due: re-verify, respect quiet hours, the
+//! missed-send rule and the customer's frequency caps, combine the notices of
+//! one customer that are due together into one message, deliver.
 
-use jiff::{Timestamp, tz::TimeZone};
-use nudge_core::{Channel, Customer, EventKind, Invoice, Money, Notice, NoticeState, Tenant, time};
+use std::collections::HashMap;
+
+use jiff::{SignedDuration, Timestamp, tz::TimeZone};
+use nudge_core::{
+    Channel, Customer, CustomerId, EventKind, FrequencyCaps, Invoice, MissedSendPolicy, Money, Notice, NoticeState,
+    Tenant, TenantId, time,
+};
 use nudge_delivery::{Fields, Message};
-use nudge_store::{ScheduleEntry, ScheduleKind};
+use nudge_store::{ScheduleEntry, ScheduleKind, SendRecord};
 
 use crate::{Result, Scheduler};
 
+const DAY: SignedDuration = SignedDuration::from_hours(24);
+const WEEK: SignedDuration = SignedDuration::from_hours(24 * 7);
+
+/// A due notice that passed its own checks and waits for its customer's
+/// message: the checks that concern the customer (caps) come next.
+pub(crate) struct Ready {
+    entry: ScheduleEntry,
+    notice: Notice,
+    invoice: Invoice,
+    tenant: Tenant,
+    customer: Customer,
+    tz: TimeZone,
+}
+
+impl Ready {
+    /// The customer whose message this notice goes into.
+    pub(crate) fn key(&self) -> (TenantId, CustomerId) {
+        (self.tenant.id.clone(), self.customer.id.clone())
+    }
+}
+
+/// When the customer's caps next allow a message, and which cap holds it
+/// back, given the messages they got in the last week (oldest first).
+pub(crate) fn cap_hold(caps: FrequencyCaps, sent: &[SendRecord], now: Timestamp) -> Option<(Timestamp, String)> {
+    let within = |span: SignedDuration| -> Vec<Timestamp> {
+        sent.iter().map(|s| s.at).filter(|at| *at > now - span && *at <= now).collect()
+    };
+    let mut hold: Option<(Timestamp, String)> = None;
+    for (span, cap, what) in [(DAY, caps.per_day, "day"), (WEEK, caps.per_week, "week")] {
+        let recent = within(span);
+        let cap = cap as usize;
+        if recent.len() >= cap {
+            // Free again once enough of them age out of the window.
+            let until = recent[recent.len() - cap] + span + SignedDuration::from_secs(1);
+            let reason = format!("{cap} notice{} per {what}", if cap == 1 { "" } else { "s" });
+            if hold.as_ref().is_none_or(|(t, _)| until > *t) {
+                hold = Some((until, reason));
+            }
+        }
+    }
+    hold
+}
+
 impl Scheduler {
-    /// Handles a due `Send` entry for `step`.
-    pub(crate) fn send(&self, entry: &ScheduleEntry, step: &str, now: Timestamp) -> Result<()> {
+    /// Sends every due `Send` entry of `entries`, one message per customer:
+    /// notices of several invoices due together are combined.
+    pub(crate) fn send_all(&self, entries: &[(ScheduleEntry, String)], now: Timestamp) -> Result<()> {
+        let mut order: Vec<(TenantId, CustomerId)> = Vec::new();
+        let mut groups: HashMap<(TenantId, CustomerId), Vec<Ready>> = HashMap::new();
+        for (entry, step) in entries {
+            if let Some(ready) = self.prepare(entry, step, now)? {
+                let key = ready.key();
+                if !groups.contains_key(&key) {
+                    order.push(key.clone());
+                }
+                groups.entry(key).or_default().push(ready);
+            }
+        }
+        for key in order {
+            if let Some(group) = groups.remove(&key) {
+                self.deliver_group(group, now)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The checks of one notice: stale entry, invoice blocked, missed send,
+    /// quiet hours. Returns the notice when it may go out now; otherwise it
+    /// has been settled or moved already.
+    fn prepare(&self, entry: &ScheduleEntry, step: &str, now: Timestamp) -> Result<Option<Ready>> {
         let (tenant_id, invoice_id) = (&entry.tenant, &entry.invoice);
         let notice = self.store.notice(tenant_id, invoice_id, step)?;
         let invoice = self.store.invoice(tenant_id, invoice_id)?;
         let (Some(notice), Some(invoice)) = (notice.filter(|n| !n.state.is_final()), invoice) else {
             // Stale entry: the notice was settled already.
             self.store.transact(|tx| tx.unschedule(entry).map(drop))?;
-            return Ok(());
+            return Ok(None);
         };
         let (tenant, customer) = self.parties(&invoice)?;
         // Re-verify right before sending: a payment, void or dispute wins.
         if let Some(reason) = invoice.blocked_reason() {
-            return self.settle(entry, notice, NoticeState::Suppressed { at: now, reason: reason.into() });
+            self.settle(entry, notice, NoticeState::Suppressed { at: now, reason: reason.into() })?;
+            return Ok(None);
+        }
+        // A notice found long past its time (the host was down): the
+        // tenant's rule says send it late, once, or skip it. A notice
+        // already `Sending` was started on time and is finished either way.
+        let missed = tenant.settings.missed_sends;
+        let grace = SignedDuration::from_mins(i64::from(missed.grace_minutes));
+        if notice.state == NoticeState::Scheduled
+            && missed.policy == MissedSendPolicy::Skip
+            && now.duration_since(notice.send_at) > grace
+        {
+            let reason = "missed".to_string();
+            self.settle(entry, notice, NoticeState::Suppressed { at: now, reason })?;
+            self.evaluate(tenant_id, invoice_id, now, None)?;
+            return Ok(None);
         }
         let tz = time::zone(&customer.time_zone)?;
         let window = tenant.settings.send_window;
         if !window.allows(now, &tz) {
-            return self.postpone(entry, notice, window.next_allowed(now, &tz), now);
+            self.postpone(entry, notice, window.next_allowed(now, &tz), now, None)?;
+            return Ok(None);
         }
-        let channels: Vec<Channel> = std::iter::once(notice.channel)
-            .chain(notice.fallbacks.iter().copied())
-            .filter(|c| customer.can_reach(*c))
-            .collect();
-        if channels.is_empty() {
+        Ok(Some(Ready { entry: entry.clone(), notice, invoice, tenant, customer, tz }))
+    }
+
+    /// Sends one message to a customer for the notices in `group` (all
+    /// theirs, all due): held back whole if a cap says so, else the first
+    /// notice's message carrying the others, on its first reachable channel.
+    fn deliver_group(&self, mut group: Vec<Ready>, now: Timestamp) -> Result<()> {
+        let Some(first) = group.first() else { return Ok(()) };
+        let (tenant, customer, tz) = (first.tenant.clone(), first.customer.clone(), first.tz.clone());
+        let sent = self.store.sends_since(&tenant.id, &customer.id, now - WEEK)?;
+        if let Some((until, reason)) = cap_hold(tenant.settings.frequency_caps, &sent, now) {
+            let window = tenant.settings.send_window;
+            let until = if window.allows(until, &tz) { until } else { window.next_allowed(until, &tz) };
+            for ready in group {
+                self.postpone(&ready.entry, ready.notice, until, now, Some(reason.clone()))?;
+            }
+            return Ok(());
+        }
+        // The primary notice picks the channels; a notice none of whose
+        // channels reaches the customer is suppressed, not carried.
+        let reachable = |n: &Notice| -> Vec<Channel> {
+            std::iter::once(n.channel).chain(n.fallbacks.iter().copied()).filter(|c| customer.can_reach(*c)).collect()
+        };
+        let mut unreachable = Vec::new();
+        group.retain(|r| {
+            let ok = !reachable(&r.notice).is_empty();
+            if !ok {
+                unreachable.push((r.entry.clone(), r.notice.clone()));
+            }
+            ok
+        });
+        for (entry, notice) in unreachable {
             let reason = "no reachable channel (opted out or no contact)".to_string();
-            return self.settle(entry, notice, NoticeState::Suppressed { at: now, reason });
+            self.settle(&entry, notice, NoticeState::Suppressed { at: now, reason })?;
         }
-        if notice.state == NoticeState::Scheduled {
-            // Durable before the side effect: after a crash the send is retried
-            // under the same notice id, which the outbox recognises.
-            let mut sending = notice.clone();
-            sending.state = NoticeState::Sending;
-            self.store.transact(|tx| tx.put_notice(&sending))?;
+        let Some(primary) = group.first() else { return Ok(()) };
+        let channels = reachable(&primary.notice);
+        for ready in &group {
+            if ready.notice.state == NoticeState::Scheduled {
+                // Durable before the side effect: after a crash the send is retried
+                // under the same notice id, which the outbox recognises.
+                let mut sending = ready.notice.clone();
+                sending.state = NoticeState::Sending;
+                self.store.transact(|tx| tx.put_notice(&sending))?;
+            }
         }
+        let others: Vec<&Ready> = group.iter().skip(1).collect();
         let mut last_error = String::new();
+        let mut delivered = None;
         for channel in channels {
-            let message = match self.message(&tenant, &customer, &invoice, &notice, &tz, channel, now) {
+            let message = match self.message(primary, &others, channel, now) {
                 Ok(m) => m,
                 Err(e) => {
                     last_error = e.to_string();
@@ -54,18 +177,75 @@ impl Scheduler {
             };
             match self.outbox.deliver(&message) {
                 Ok(_) => {
-                    self.settle(entry, notice, NoticeState::Sent { at: now, channel })?;
-                    // Ask the policy for the next step right away.
-                    return self.evaluate(tenant_id, invoice_id, now, None);
+                    delivered = Some(channel);
+                    break;
                 }
                 Err(e) => {
-                    tracing::warn!(tenant = %tenant.id, notice = %notice.id, %channel, error = %e, "delivery failed");
+                    tracing::warn!(tenant = %tenant.id, notice = %primary.notice.id, %channel, error = %e, "delivery failed");
                     last_error = e.to_string();
                 }
             }
         }
-        self.settle(entry, notice, NoticeState::Failed { at: now, reason: last_error })?;
-        self.evaluate(tenant_id, invoice_id, now, None)
+        let evaluate: Vec<_> = group.iter().map(|r| (r.tenant.id.clone(), r.invoice.id.clone())).collect();
+        match delivered {
+            Some(channel) => self.settle_sent(group, channel, now)?,
+            None => {
+                for ready in group {
+                    let state = NoticeState::Failed { at: now, reason: last_error.clone() };
+                    self.settle(&ready.entry, ready.notice, state)?;
+                }
+            }
+        }
+        // Ask the policy for each invoice's next step right away.
+        for (tenant_id, invoice_id) in evaluate {
+            self.evaluate(&tenant_id, &invoice_id, now, None)?;
+        }
+        Ok(())
+    }
+
+    /// Records one delivered message: every notice it carried is sent (each
+    /// with its event), the customer's send log gets one record, and a
+    /// combined message says which notices it carried. One transaction.
+    fn settle_sent(&self, group: Vec<Ready>, channel: Channel, now: Timestamp) -> Result<()> {
+        let Some(primary) = group.first() else { return Ok(()) };
+        let record = SendRecord {
+            tenant: primary.tenant.id.clone(),
+            customer: primary.customer.id.clone(),
+            notice: primary.notice.id.clone(),
+            invoice: primary.invoice.id.clone(),
+            at: now,
+            channel,
+            combined: group.iter().skip(1).map(|r| r.notice.id.clone()).collect(),
+        };
+        let sent: Vec<(ScheduleEntry, Notice)> = group
+            .into_iter()
+            .map(|r| {
+                let mut notice = r.notice;
+                notice.state = NoticeState::Sent { at: now, channel };
+                (r.entry, notice)
+            })
+            .collect();
+        self.store.transact(|tx| {
+            for (entry, notice) in &sent {
+                tx.unschedule(entry)?;
+                tx.put_notice(notice)?;
+                let event = EventKind::NoticeSent {
+                    notice: notice.id.clone(),
+                    invoice: notice.invoice.clone(),
+                    step: notice.step.clone(),
+                    channel,
+                };
+                tx.append_event(&notice.tenant, now, event)?;
+            }
+            if !record.combined.is_empty() {
+                let event =
+                    EventKind::NoticesCombined { primary: record.notice.clone(), combined: record.combined.clone() };
+                tx.append_event(&record.tenant, now, event)?;
+            }
+            tx.record_send(&record)?;
+            Ok(())
+        })?;
+        Ok(())
     }
 
     /// Records a final state for a notice, with its event, and drops the entry.
@@ -104,42 +284,54 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Moves a notice that came due in quiet hours to the next allowed time.
-    fn postpone(&self, entry: &ScheduleEntry, mut notice: Notice, to: Timestamp, now: Timestamp) -> Result<()> {
+    /// Moves a due notice to `to`: out of quiet hours (`held` is `None`) or
+    /// until the customer's frequency cap named by `held` allows it.
+    fn postpone(
+        &self,
+        entry: &ScheduleEntry,
+        mut notice: Notice,
+        to: Timestamp,
+        now: Timestamp,
+        held: Option<String>,
+    ) -> Result<()> {
         notice.send_at = to;
         let moved = ScheduleEntry { due: to, kind: ScheduleKind::Send { step: notice.step.clone() }, ..entry.clone() };
+        let event = match held {
+            None => EventKind::NoticeScheduled {
+                notice: notice.id.clone(),
+                invoice: notice.invoice.clone(),
+                step: notice.step.clone(),
+                send_at: to,
+                moved_from: Some(now),
+            },
+            Some(reason) => EventKind::NoticeHeld {
+                notice: notice.id.clone(),
+                invoice: notice.invoice.clone(),
+                step: notice.step.clone(),
+                until: to,
+                reason,
+            },
+        };
         self.store.transact(|tx| {
             tx.unschedule(entry)?;
             tx.schedule(&moved)?;
             tx.put_notice(&notice)?;
-            tx.append_event(
-                &notice.tenant,
-                now,
-                EventKind::NoticeScheduled {
-                    notice: notice.id.clone(),
-                    invoice: notice.invoice.clone(),
-                    step: notice.step.clone(),
-                    send_at: to,
-                    moved_from: Some(now),
-                },
-            )?;
+            tx.append_event(&notice.tenant, now, event.clone())?;
             Ok(())
         })?;
         Ok(())
     }
 
-    /// Renders the notice for one channel.
-    #[allow(clippy::too_many_arguments)]
+    /// Renders `ready`'s notice for one channel; a combined message lists
+    /// the invoices of `others` after it.
     fn message(
         &self,
-        tenant: &Tenant,
-        customer: &Customer,
-        invoice: &Invoice,
-        notice: &Notice,
-        tz: &TimeZone,
+        ready: &Ready,
+        others: &[&Ready],
         channel: Channel,
         now: Timestamp,
     ) -> Result<Message, nudge_delivery::Error> {
+        let Ready { tenant, customer, invoice, notice, tz, .. } = ready;
         let to = match channel {
             Channel::Email => customer.email.clone(),
             Channel::Sms => customer.phone.clone(),
@@ -153,17 +345,27 @@ impl Scheduler {
             fields.insert(name.clone(), value.clone());
         }
         let overdue = (time::local_date(now, tz) - invoice.due_on).get_days().max(0);
-        let remaining =
-            Money { amount_minor: invoice.amount_remaining_minor, currency: invoice.total.currency.clone() };
         fields.insert("customer_name", customer.name.clone());
         fields.insert("tenant_name", tenant.name.clone());
         fields.insert("invoice_number", invoice.number.clone());
-        fields.insert("amount", remaining.to_string());
+        fields.insert("amount", remaining(invoice).to_string());
         fields.insert("due_date", invoice.due_on.strftime("%-d %B %Y").to_string());
         fields.insert("days_overdue", overdue.to_string());
         fields.insert("payment_link", invoice.payment_link.clone().unwrap_or_else(|| "(reply to this message)".into()));
         fields.insert("step", notice.step.clone());
         let rendered = self.templates.get(channel, notice.tone).render(&fields)?;
+        let mut body = rendered.body;
+        let mut headers = vec![
+            ("Invoice".into(), invoice.id.to_string()),
+            ("Step".into(), notice.step.clone()),
+            ("Tone".into(), notice.tone.to_string()),
+            ("Segment".into(), notice.segment.clone()),
+        ];
+        if !others.is_empty() {
+            body.push_str(&combined_list(others, channel));
+            let also: Vec<String> = others.iter().map(|r| format!("{}@{}", r.invoice.id, r.notice.step)).collect();
+            headers.push(("Also-Covers".into(), also.join(", ")));
+        }
         Ok(Message {
             notice: notice.id.clone(),
             tenant: tenant.id.clone(),
@@ -171,14 +373,82 @@ impl Scheduler {
             to,
             from_name: tenant.name.clone(),
             subject: rendered.subject,
-            body: rendered.body,
+            body,
             sent_at: now,
-            headers: vec![
-                ("Invoice".into(), invoice.id.to_string()),
-                ("Step".into(), notice.step.clone()),
-                ("Tone".into(), notice.tone.to_string()),
-                ("Segment".into(), notice.segment.clone()),
-            ],
+            headers,
         })
+    }
+}
+
+/// What is still owed on an invoice.
+fn remaining(invoice: &Invoice) -> Money {
+    Money { amount_minor: invoice.amount_remaining_minor, currency: invoice.total.currency.clone() }
+}
+
+/// The other invoices a combined message covers, one line each (short on SMS).
+fn combined_list(others: &[&Ready], channel: Channel) -> String {
+    let mut out = String::new();
+    if channel == Channel::Sms {
+        let list: Vec<String> =
+            others.iter().map(|r| format!("{} ({})", r.invoice.number, remaining(&r.invoice))).collect();
+        out.push_str(&format!(" Also due: {}.", list.join(", ")));
+        return out;
+    }
+    out.push_str("\n\nThis reminder also covers:\n");
+    for r in others {
+        let due = r.invoice.due_on.strftime("%-d %B %Y");
+        out.push_str(&format!("- invoice {}: {} due {due}\n", r.invoice.number, remaining(&r.invoice)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nudge_core::{InvoiceId, NoticeId};
+
+    fn sent_at(hours: &[i64]) -> Vec<SendRecord> {
+        let tenant = TenantId::new("acme").unwrap();
+        let invoice = InvoiceId::new("inv").unwrap();
+        hours
+            .iter()
+            .map(|h| SendRecord {
+                tenant: tenant.clone(),
+                customer: CustomerId::new("c").unwrap(),
+                notice: NoticeId::derive(&tenant, &invoice, &format!("s{h}")),
+                invoice: invoice.clone(),
+                at: Timestamp::from_second(h * 3600).unwrap(),
+                channel: Channel::Email,
+                combined: Vec::new(),
+            })
+            .collect()
+    }
+
+    fn at(hours: i64) -> Timestamp {
+        Timestamp::from_second(hours * 3600).unwrap()
+    }
+
+    #[test]
+    fn the_day_cap_holds_until_the_last_message_is_a_day_old() {
+        let caps = FrequencyCaps::default();
+        assert_eq!(cap_hold(caps, &[], at(100)), None);
+        let (until, reason) = cap_hold(caps, &sent_at(&[90]), at(100)).unwrap();
+        assert_eq!((until, reason.as_str()), (at(114) + SignedDuration::from_secs(1), "1 notice per day"));
+        assert_eq!(cap_hold(caps, &sent_at(&[76]), at(100)), None, "a message 24 h ago no longer counts");
+    }
+
+    #[test]
+    fn the_week_cap_holds_until_the_oldest_of_the_week_ages_out() {
+        let caps = FrequencyCaps::default();
+        // Three messages in the week, none in the last day.
+        let (until, reason) = cap_hold(caps, &sent_at(&[10, 40, 70]), at(100)).unwrap();
+        assert_eq!((until, reason.as_str()), (at(10 + 168) + SignedDuration::from_secs(1), "3 notices per week"));
+        // With a looser day cap, the later of the two holds wins.
+        let loose = FrequencyCaps { per_day: 2, per_week: 3 };
+        assert_eq!(
+            cap_hold(loose, &sent_at(&[95, 99]), at(100)).unwrap().0,
+            at(95 + 24) + SignedDuration::from_secs(1)
+        );
+        assert_eq!(cap_hold(loose, &sent_at(&[99]), at(100)), None);
     }
 }

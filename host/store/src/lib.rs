@@ -1,5 +1,5 @@
 //! Storage for nudge on sled: typed trees, transactions, a time-ordered
-//! schedule index and an append-only event log.
+//! schedule index, a per-customer send log and an append-only event log.
 //!
 //! Every key starts with the tenant id (the schedule index starts with the
 //! due time, then the tenant), and every value starts with a one-byte format
@@ -28,6 +28,7 @@ mod marks;
 mod plugins;
 mod redact;
 mod schedule;
+mod sends;
 mod store;
 mod tx;
 
@@ -36,5 +37,6 @@ pub use error::{Error, Result};
 pub use plugins::{DryRunReport, PluginRecord};
 pub use redact::{Redacted, redact_value};
 pub use schedule::{ScheduleEntry, ScheduleKind};
+pub use sends::SendRecord;
 pub use store::Store;
 pub use tx::{Tx, TxResult};

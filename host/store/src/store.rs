@@ -31,9 +31,10 @@ pub(crate) enum T {
     Events,
     Incidents,
     Meta,
+    Sends,
 }
 
-pub(crate) const TREES: [&str; 11] = [
+pub(crate) const TREES: [&str; 12] = [
     "tenants",
     "customers",
     "invoices",
@@ -45,6 +46,7 @@ pub(crate) const TREES: [&str; 11] = [
     "events",
     "incidents",
     "meta",
+    "sends",
 ];
 
 /// The sled-backed store of every tenant's data.

@@ -40,6 +40,10 @@ impl<'a> Tx<'a> {
         &self.trees[t as usize]
     }
 
+    pub(crate) fn put_record<R: Record>(&self, t: T, key: Vec<u8>, record: &R) -> TxResult<()> {
+        self.put(t, key, record)
+    }
+
     fn put<R: Record>(&self, t: T, key: Vec<u8>, record: &R) -> TxResult<()> {
         self.tree(t).insert(key, encode(record).map_err(abort)?)?;
         Ok(())
