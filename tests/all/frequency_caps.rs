@@ -3,14 +3,13 @@
 
 use jiff::{Timestamp, civil::Date};
 use nudge_core::{
-    Customer, CustomerId, CustomerStats, EventKind, FrequencyCaps, Invoice, InvoiceId, InvoiceStatus, MissedSendPolicy,
-    MissedSends, Money, NoticeState, Tenant, TenantId, TenantSettings,
+    EventKind, FrequencyCaps, MissedSendPolicy, MissedSends, NoticeState, Tenant, TenantId, TenantSettings,
 };
 use nudge_runtime::{Limits, Runtime};
 use nudge_scheduler::{Scheduler, SchedulerConfig};
 use nudge_store::Store;
 
-use crate::outbox_check::read_outbox;
+use crate::{harness, outbox_check::read_outbox};
 
 struct Setup {
     dir: tempfile::TempDir,
@@ -22,58 +21,15 @@ fn at(text: &str) -> Timestamp {
     text.parse().unwrap()
 }
 
-/// Tenant `acme` (London, built-in default policy: overdue days 1, 7 and
-/// 14 at 10:00 local) with one customer and an invoice per due date.
+/// Tenant `acme` (built-in default policy: overdue days 1, 7 and 14 at
+/// 10:00 local) with one London customer and an invoice per due date.
 fn setup(settings: TenantSettings, due_dates: &[&str]) -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("store")).unwrap();
-    let scheduler = Scheduler::new(
-        store,
-        Runtime::new(Limits::default()).unwrap(),
-        SchedulerConfig::new(dir.path().join("outbox")),
-    );
-    let tenant = TenantId::new("acme").unwrap();
+    let (dir, scheduler, tenant) = harness::empty_tenant(settings);
     let created_at = at("2024-01-01T00:00:00Z");
-    scheduler.put_tenant(&Tenant { id: tenant.clone(), name: "Acme Ltd".into(), settings, created_at }).unwrap();
-    let customer = CustomerId::new("c1").unwrap();
-    scheduler
-        .upsert_customer(
-            &Customer {
-                tenant: tenant.clone(),
-                id: customer.clone(),
-                name: "Ada Lovelace".into(),
-                email: Some("ada@example.invalid".into()),
-                phone: None,
-                language: "en".into(),
-                time_zone: "Europe/London".into(),
-                tier: "standard".into(),
-                preferred_channel: None,
-                opted_out: Vec::new(),
-                tags: Vec::new(),
-                stats: CustomerStats::default(),
-            },
-            created_at,
-        )
-        .unwrap();
+    scheduler.upsert_customer(&harness::customer(&tenant, "c1", "Europe/London"), created_at).unwrap();
     for (i, due) in due_dates.iter().enumerate() {
         let due_on: Date = due.parse().unwrap();
-        let invoice = Invoice {
-            tenant: tenant.clone(),
-            id: InvoiceId::new(format!("inv-{i}")).unwrap(),
-            customer: customer.clone(),
-            number: format!("A-{i:03}"),
-            total: Money { amount_minor: 10_000 * (i as i64 + 1), currency: "GBP".into() },
-            amount_remaining_minor: 10_000 * (i as i64 + 1),
-            issued_on: due_on.checked_sub(jiff::ToSpan::days(30)).unwrap(),
-            due_on,
-            status: InvoiceStatus::Open,
-            disputed: false,
-            payment_link: None,
-            tags: Vec::new(),
-            paid_at: None,
-            next_evaluation: None,
-            closed_reason: None,
-        };
+        let invoice = harness::invoice(&tenant, &format!("inv-{i}"), "c1", due_on, 10_000 * (i as i64 + 1));
         scheduler.upsert_invoice(&invoice, created_at).unwrap();
     }
     Setup { dir, scheduler, tenant }
@@ -122,7 +78,7 @@ fn invoices_due_together_go_out_as_one_message_and_a_cap_holds_the_rest_back() {
         .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
         .collect();
     assert!(
-        files.iter().any(|t| t.contains("This reminder also covers:") && t.contains("invoice A-001")),
+        files.iter().any(|t| t.contains("This reminder also covers:") && t.contains("invoice INV-1")),
         "a combined message names the other invoice"
     );
     assert!(

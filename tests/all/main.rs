@@ -23,3 +23,4 @@ mod quiet_hours;
 mod replay;
 mod stripe_events;
 mod stripe_support;
+mod time_zones;
