@@ -6,6 +6,7 @@ mod alloc_meter;
 mod analytics;
 mod conformance;
 mod containment;
+mod crash;
 mod encode;
 mod experiments;
 mod frequency_caps;

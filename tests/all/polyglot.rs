@@ -396,6 +396,7 @@ fn past_notice(ctx: &DecisionContext, step: &str, outcome: NoticeOutcome) -> Not
         plugin_version: Some(1),
         experiment_arms: Vec::new(),
         created_at: at,
+        message: None,
     }
 }
 

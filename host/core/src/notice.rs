@@ -91,4 +91,10 @@ pub struct Notice {
     pub experiment_arms: Vec<(String, String)>,
     /// When it was decided.
     pub created_at: Timestamp,
+    /// The message it goes out in, named by that message's (first) notice:
+    /// set durably when delivery starts, so that after a crash a notice
+    /// carried in another invoice's message is known to be delivered
+    /// whenever that message is.
+    #[serde(default)]
+    pub message: Option<NoticeId>,
 }

@@ -6,7 +6,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use nudge_core::{NoticeId, TenantId};
+use nudge_core::{Channel, NoticeId, TenantId};
 
 use crate::{Error, Message, Result};
 
@@ -18,6 +18,14 @@ use crate::{Error, Message, Result};
 #[derive(Debug, Clone)]
 pub struct Outbox {
     dir: PathBuf,
+}
+
+/// The file extension of a channel's messages.
+fn extension(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Email => "eml",
+        other => other.as_str(),
+    }
 }
 
 /// What a delivery did.
@@ -42,11 +50,22 @@ impl Outbox {
 
     /// The file a notice is (or would be) delivered to.
     pub fn path_of(&self, message: &Message) -> PathBuf {
-        let ext = match message.channel {
-            nudge_core::Channel::Email => "eml",
-            other => other.as_str(),
-        };
+        let ext = extension(message.channel);
         self.dir.join(message.tenant.as_str()).join(format!("{}.{ext}", message.notice))
+    }
+
+    /// The channel a message named by `notice` was delivered on, on any
+    /// channel, if it was.
+    pub fn delivered(&self, tenant: &TenantId, notice: &NoticeId) -> Result<Option<Channel>> {
+        for channel in Channel::ALL {
+            let path = self.dir.join(tenant.as_str()).join(format!("{notice}.{}", extension(channel)));
+            match fs::metadata(&path) {
+                Ok(_) => return Ok(Some(channel)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(Error::Io { path: path.display().to_string(), source }),
+            }
+        }
+        Ok(None)
     }
 
     /// Delivers `message` unless its notice was delivered already.

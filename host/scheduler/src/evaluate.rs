@@ -148,6 +148,7 @@ impl Scheduler {
                                 &n.step,
                             ),
                             created_at: now,
+                            message: None,
                         };
                         tx.put_notice(&notice)?;
                         tx.schedule(&ScheduleEntry {

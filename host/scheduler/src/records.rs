@@ -2,7 +2,7 @@
 
 use jiff::{Timestamp, civil::Date};
 use nudge_core::{Customer, EventKind, Invoice, InvoiceStatus, Payment, time};
-use nudge_store::{Error as StoreError, Tx, TxResult};
+use nudge_store::{Error as StoreError, ScheduleEntry, Tx, TxResult};
 
 use crate::{Error, Result, Scheduler, evaluate::unschedule_evaluation};
 
@@ -26,13 +26,21 @@ impl Scheduler {
     }
 
     /// Creates or updates an invoice, then asks the policy about it.
+    ///
+    /// The evaluation is scheduled in the same transaction as the invoice and
+    /// run right away, so a crash in between cannot lose it.
     pub fn upsert_invoice(&self, invoice: &Invoice, at: Timestamp) -> Result<()> {
-        self.put_invoice(invoice, at)?;
-        self.evaluate(&invoice.tenant, &invoice.id, at, None)
+        let intent = crate::send::intent(&invoice.tenant, &invoice.id, at);
+        self.store_invoice(invoice, at, Some(&intent))?;
+        self.evaluate(&invoice.tenant, &invoice.id, at, Some(&intent))
     }
 
     /// Creates or updates an invoice without asking the policy (history imports).
     pub fn put_invoice(&self, invoice: &Invoice, at: Timestamp) -> Result<()> {
+        self.store_invoice(invoice, at, None)
+    }
+
+    fn store_invoice(&self, invoice: &Invoice, at: Timestamp, intent: Option<&ScheduleEntry>) -> Result<()> {
         if self.store.customer(&invoice.tenant, &invoice.customer)?.is_none() {
             return Err(Error::UnknownCustomer { invoice: invoice.id.clone(), customer: invoice.customer.to_string() });
         }
@@ -55,6 +63,9 @@ impl Scheduler {
                 }
             }
             tx.put_invoice(&next)?;
+            if let Some(intent) = intent {
+                tx.schedule(intent)?;
+            }
             tx.append_event(&invoice.tenant, at, EventKind::InvoiceUpserted { invoice: invoice.id.clone() })?;
             Ok(())
         })?;

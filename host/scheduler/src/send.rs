@@ -95,7 +95,7 @@ impl Scheduler {
         let (tenant, customer) = self.parties(&invoice)?;
         // Re-verify right before sending: a payment, void or dispute wins.
         if let Some(reason) = invoice.blocked_reason() {
-            self.settle(entry, notice, NoticeState::Suppressed { at: now, reason: reason.into() })?;
+            self.settle(entry, notice, NoticeState::Suppressed { at: now, reason: reason.into() }, false)?;
             return Ok(None);
         }
         // A notice found long past its time (the host was down): the
@@ -108,8 +108,8 @@ impl Scheduler {
             && now.duration_since(notice.send_at) > grace
         {
             let reason = "missed".to_string();
-            self.settle(entry, notice, NoticeState::Suppressed { at: now, reason })?;
-            self.evaluate(tenant_id, invoice_id, now, None)?;
+            self.settle(entry, notice, NoticeState::Suppressed { at: now, reason }, true)?;
+            self.evaluate(tenant_id, invoice_id, now, Some(&intent(tenant_id, invoice_id, now)))?;
             return Ok(None);
         }
         let tz = time::zone(&customer.time_zone)?;
@@ -124,9 +124,37 @@ impl Scheduler {
     /// Sends one message to a customer for the notices in `group` (all
     /// theirs, all due): held back whole if a cap says so, else the first
     /// notice's message carrying the others, on its first reachable channel.
-    fn deliver_group(&self, mut group: Vec<Ready>, now: Timestamp) -> Result<()> {
+    fn deliver_group(&self, group: Vec<Ready>, now: Timestamp) -> Result<()> {
         let Some(first) = group.first() else { return Ok(()) };
         let (tenant, customer, tz) = (first.tenant.clone(), first.customer.clone(), first.tz.clone());
+        let mut evaluate: Vec<_> = group.iter().map(|r| (r.tenant.id.clone(), r.invoice.id.clone())).collect();
+        // A notice whose message went out before a crash is delivered,
+        // however the notices group now: settle it, send nothing.
+        let mut pending = Vec::new();
+        let mut recovered = Vec::new();
+        for ready in group {
+            // Its own message (as the first notice of one), or the message
+            // it was carried in when delivery started.
+            let carrier = ready.notice.message.clone().filter(|_| ready.notice.state == NoticeState::Sending);
+            let mut found = None;
+            for message in std::iter::once(ready.notice.id.clone()).chain(carrier) {
+                if let Some(channel) = self.outbox.delivered(&tenant.id, &message)? {
+                    found = Some((message == ready.notice.id, channel));
+                    break;
+                }
+            }
+            match found {
+                Some((own, channel)) => {
+                    recovered.push((ready.tenant.id.clone(), ready.invoice.id.clone()));
+                    self.settle_sent(vec![ready], channel, now, own)?;
+                }
+                None => pending.push(ready),
+            }
+        }
+        let mut group = pending;
+        if group.is_empty() {
+            return self.evaluate_all(&evaluate, now);
+        }
         let sent = self.store.sends_since(&tenant.id, &customer.id, now - WEEK)?;
         if let Some((until, reason)) = cap_hold(tenant.settings.frequency_caps, &sent, now) {
             let window = tenant.settings.send_window;
@@ -134,7 +162,7 @@ impl Scheduler {
             for ready in group {
                 self.postpone(&ready.entry, ready.notice, until, now, Some(reason.clone()))?;
             }
-            return Ok(());
+            return self.evaluate_all(&recovered, now);
         }
         // The primary notice picks the channels; a notice none of whose
         // channels reaches the customer is suppressed, not carried.
@@ -150,24 +178,35 @@ impl Scheduler {
             ok
         });
         for (entry, notice) in unreachable {
+            evaluate.retain(|(_, invoice)| *invoice != notice.invoice);
             let reason = "no reachable channel (opted out or no contact)".to_string();
-            self.settle(&entry, notice, NoticeState::Suppressed { at: now, reason })?;
+            self.settle(&entry, notice, NoticeState::Suppressed { at: now, reason }, false)?;
         }
-        let Some(primary) = group.first() else { return Ok(()) };
-        let channels = reachable(&primary.notice);
-        for ready in &group {
-            if ready.notice.state == NoticeState::Scheduled {
-                // Durable before the side effect: after a crash the send is retried
-                // under the same notice id, which the outbox recognises.
-                let mut sending = ready.notice.clone();
-                sending.state = NoticeState::Sending;
-                self.store.transact(|tx| tx.put_notice(&sending))?;
+        let Some(primary_id) = group.first().map(|r| r.notice.id.clone()) else {
+            return self.evaluate_all(&evaluate, now);
+        };
+        // Which message carries which notice is recorded before the message
+        // goes. The outbox knows each message by its first notice's id, so a
+        // notice that is its own message needs nothing more; for a combined
+        // message the record must be on disk first, so that after a crash a
+        // carried notice is never sent again in another message.
+        for ready in &mut group {
+            ready.notice.state = NoticeState::Sending;
+            ready.notice.message = Some(primary_id.clone());
+        }
+        self.store.transact(|tx| {
+            for ready in &group {
+                tx.put_notice(&ready.notice)?;
             }
+            Ok(())
+        })?;
+        if group.len() > 1 {
+            self.store.flush()?;
         }
-        let others: Vec<&Ready> = group.iter().skip(1).collect();
+        let (primary, others) = (&group[0], group.iter().skip(1).collect::<Vec<_>>());
         let mut last_error = String::new();
         let mut delivered = None;
-        for channel in channels {
+        for channel in reachable(&primary.notice) {
             let message = match self.message(primary, &others, channel, now) {
                 Ok(m) => m,
                 Err(e) => {
@@ -186,29 +225,34 @@ impl Scheduler {
                 }
             }
         }
-        let evaluate: Vec<_> = group.iter().map(|r| (r.tenant.id.clone(), r.invoice.id.clone())).collect();
         match delivered {
-            Some(channel) => self.settle_sent(group, channel, now)?,
+            Some(channel) => self.settle_sent(group, channel, now, true)?,
             None => {
                 for ready in group {
                     let state = NoticeState::Failed { at: now, reason: last_error.clone() };
-                    self.settle(&ready.entry, ready.notice, state)?;
+                    self.settle(&ready.entry, ready.notice, state, true)?;
                 }
             }
         }
-        // Ask the policy for each invoice's next step right away.
-        for (tenant_id, invoice_id) in evaluate {
-            self.evaluate(&tenant_id, &invoice_id, now, None)?;
+        self.evaluate_all(&evaluate, now)
+    }
+
+    /// Asks the policy for each invoice's next step right away (the
+    /// settling transaction scheduled that evaluation, in case of a crash).
+    fn evaluate_all(&self, invoices: &[(TenantId, nudge_core::InvoiceId)], now: Timestamp) -> Result<()> {
+        for (tenant_id, invoice_id) in invoices {
+            self.evaluate(tenant_id, invoice_id, now, Some(&intent(tenant_id, invoice_id, now)))?;
         }
         Ok(())
     }
 
     /// Records one delivered message: every notice it carried is sent (each
-    /// with its event), the customer's send log gets one record, and a
-    /// combined message says which notices it carried. One transaction.
-    fn settle_sent(&self, group: Vec<Ready>, channel: Channel, now: Timestamp) -> Result<()> {
+    /// with its event), the customer's send log gets one record (unless
+    /// `record` is false: a carried notice found delivered after a crash),
+    /// and a combined message says which notices it carried. One transaction.
+    fn settle_sent(&self, group: Vec<Ready>, channel: Channel, now: Timestamp, record: bool) -> Result<()> {
         let Some(primary) = group.first() else { return Ok(()) };
-        let record = SendRecord {
+        let send = SendRecord {
             tenant: primary.tenant.id.clone(),
             customer: primary.customer.id.clone(),
             notice: primary.notice.id.clone(),
@@ -228,6 +272,7 @@ impl Scheduler {
         self.store.transact(|tx| {
             for (entry, notice) in &sent {
                 tx.unschedule(entry)?;
+                tx.schedule(&intent(&notice.tenant, &notice.invoice, now))?;
                 tx.put_notice(notice)?;
                 let event = EventKind::NoticeSent {
                     notice: notice.id.clone(),
@@ -237,19 +282,23 @@ impl Scheduler {
                 };
                 tx.append_event(&notice.tenant, now, event)?;
             }
-            if !record.combined.is_empty() {
+            if !send.combined.is_empty() {
                 let event =
-                    EventKind::NoticesCombined { primary: record.notice.clone(), combined: record.combined.clone() };
-                tx.append_event(&record.tenant, now, event)?;
+                    EventKind::NoticesCombined { primary: send.notice.clone(), combined: send.combined.clone() };
+                tx.append_event(&send.tenant, now, event)?;
             }
-            tx.record_send(&record)?;
+            if record {
+                tx.record_send(&send)?;
+            }
             Ok(())
         })?;
         Ok(())
     }
 
-    /// Records a final state for a notice, with its event, and drops the entry.
-    fn settle(&self, entry: &ScheduleEntry, mut notice: Notice, state: NoticeState) -> Result<()> {
+    /// Records a final state for a notice, with its event, and drops the
+    /// entry; with `then_evaluate`, schedules the invoice's evaluation for
+    /// now in the same transaction (the caller runs it right away).
+    fn settle(&self, entry: &ScheduleEntry, mut notice: Notice, state: NoticeState, then_evaluate: bool) -> Result<()> {
         let at = match &state {
             NoticeState::Sent { at, .. } | NoticeState::Suppressed { at, .. } | NoticeState::Failed { at, .. } => *at,
             NoticeState::Scheduled | NoticeState::Sending => notice.send_at,
@@ -277,6 +326,9 @@ impl Scheduler {
         notice.state = state;
         self.store.transact(|tx| {
             tx.unschedule(entry)?;
+            if then_evaluate {
+                tx.schedule(&intent(&notice.tenant, &notice.invoice, at))?;
+            }
             tx.put_notice(&notice)?;
             tx.append_event(&notice.tenant, at, event.clone())?;
             Ok(())
@@ -295,6 +347,9 @@ impl Scheduler {
         held: Option<String>,
     ) -> Result<()> {
         notice.send_at = to;
+        // Not delivered (else it would have been settled): it waits afresh.
+        notice.state = NoticeState::Scheduled;
+        notice.message = None;
         let moved = ScheduleEntry { due: to, kind: ScheduleKind::Send { step: notice.step.clone() }, ..entry.clone() };
         let event = match held {
             None => EventKind::NoticeScheduled {
@@ -378,6 +433,13 @@ impl Scheduler {
             headers,
         })
     }
+}
+
+/// The evaluation of `invoice` due `at`: scheduled in the same transaction
+/// as a change the policy must hear about, and run right after it, so that
+/// a crash in between leaves it in the schedule instead of losing it.
+pub(crate) fn intent(tenant: &TenantId, invoice: &nudge_core::InvoiceId, at: Timestamp) -> ScheduleEntry {
+    ScheduleEntry { due: at, tenant: tenant.clone(), invoice: invoice.clone(), kind: ScheduleKind::Evaluate }
 }
 
 /// What is still owed on an invoice.

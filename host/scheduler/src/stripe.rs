@@ -157,14 +157,19 @@ impl Scheduler {
                     unschedule_evaluation(tx, &mut next)?;
                     tx.put_invoice(&next)?;
                 }
-                InvoiceStatus::Open => tx.put_invoice(&next)?,
+                InvoiceStatus::Open => {
+                    tx.put_invoice(&next)?;
+                    // Run right below; scheduled here so a crash cannot lose it.
+                    tx.schedule(&crate::send::intent(tenant, &next.id, now))?;
+                }
             }
             tx.raise_external_watermark(tenant, SOURCE, &watermark, created)?;
             tx.append_event(tenant, now, EventKind::InvoiceUpserted { invoice: next.id.clone() })?;
             Ok(Applied::Changed(format!("invoice {} {}", next.id, status.as_str())))
         })?;
         if matches!(applied, Applied::Changed(_)) && mapped.invoice.status == InvoiceStatus::Open {
-            self.evaluate(tenant, &mapped.invoice.id, now, None)?;
+            let intent = crate::send::intent(tenant, &mapped.invoice.id, now);
+            self.evaluate(tenant, &mapped.invoice.id, now, Some(&intent))?;
         }
         Ok(applied)
     }

@@ -155,6 +155,7 @@ fn long_history(ctx: &mut DecisionContext) {
                 plugin_version: Some(1),
                 experiment_arms: Vec::new(),
                 created_at: at,
+                message: None,
             }
         })
         .collect();
