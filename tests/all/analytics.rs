@@ -85,7 +85,13 @@ fn the_real_history_gives_the_csvs_own_lateness_and_the_stores_counts() {
 
     // The HTML page draws one trend point per cohort and nothing external.
     let html = nudge_analytics_html(&report);
-    assert!(html.contains(&format!("id=\"trend-paid\" class=\"chart\" data-series=\"1\" data-points=\"{}\"", cohorts.len())), "trend points");
+    assert!(
+        html.contains(&format!(
+            "id=\"trend-paid\" class=\"chart\" data-series=\"1\" data-points=\"{}\"",
+            cohorts.len()
+        )),
+        "trend points"
+    );
     assert!(!html.contains("src=") && !html.contains("href="), "the page fetches nothing");
 }
 
@@ -164,7 +170,12 @@ fn a_ledger_kept_up_to_date_agrees_with_one_folded_from_scratch() {
     let from: Timestamp = "2012-01-01T00:00:00Z".parse().unwrap();
     let mid: Timestamp = "2012-10-01T00:00:00Z".parse().unwrap();
     let until: Timestamp = "2014-01-31T23:59:59Z".parse().unwrap();
-    let tenant = Tenant { id: TenantId::new("acme").unwrap(), name: "Acme".into(), settings: TenantSettings::default(), created_at: from };
+    let tenant = Tenant {
+        id: TenantId::new("acme").unwrap(),
+        name: "Acme".into(),
+        settings: TenantSettings::default(),
+        created_at: from,
+    };
     let incremental = {
         let scheduler = scheduler_at(dir.path());
         scheduler.put_tenant(&tenant).unwrap();

@@ -16,7 +16,9 @@ use std::{collections::HashMap, hint::black_box, time::Instant};
 
 use jiff::{SignedDuration, Timestamp, civil::Date, tz::TimeZone};
 use nudge_analytics::{Facts, InvoiceInfo, Ledger, NoticeInfo};
-use nudge_core::{Channel, CustomerId, EngagementKind, Event, EventKind, IncidentKind, InvoiceId, NoticeId, TenantId, Tone};
+use nudge_core::{
+    Channel, CustomerId, EngagementKind, Event, EventKind, IncidentKind, InvoiceId, NoticeId, TenantId, Tone,
+};
 
 struct Book {
     invoices: HashMap<InvoiceId, InvoiceInfo>,
@@ -50,7 +52,8 @@ impl Rng {
 
 fn build(target_events: usize) -> (Book, Vec<Event>) {
     let tenant = TenantId::new("bench").unwrap();
-    let zones = ["America/New_York", "Europe/London", "Asia/Kolkata", "Australia/Sydney"].map(|z| TimeZone::get(z).unwrap());
+    let zones =
+        ["America/New_York", "Europe/London", "Asia/Kolkata", "Australia/Sydney"].map(|z| TimeZone::get(z).unwrap());
     let segments = ["new", "habitual", "high-value", "on-time"];
     let steps = ["overdue-1", "overdue-7", "overdue-14"];
     let tones = [Tone::Friendly, Tone::Firm, Tone::Urgent];
@@ -66,10 +69,18 @@ fn build(target_events: usize) -> (Book, Vec<Event>) {
         let issued = start.checked_add(SignedDuration::from_hours(24 * rng.below(730) as i64)).unwrap();
         let due = issued.checked_add(SignedDuration::from_hours(24 * 30)).unwrap();
         let tz = zones[rng.below(4) as usize].clone();
-        let at = |date: Date, hour: i64| date.to_zoned(TimeZone::UTC).unwrap().timestamp() + SignedDuration::from_hours(hour);
+        let at = |date: Date, hour: i64| {
+            date.to_zoned(TimeZone::UTC).unwrap().timestamp() + SignedDuration::from_hours(hour)
+        };
         book.invoices.insert(
             invoice.clone(),
-            InvoiceInfo { customer: customer.clone(), issued_on: issued, due_on: due, amount_minor: 1_000 + rng.below(500_000) as i64, time_zone: tz },
+            InvoiceInfo {
+                customer: customer.clone(),
+                issued_on: issued,
+                due_on: due,
+                amount_minor: 1_000 + rng.below(500_000) as i64,
+                time_zone: tz,
+            },
         );
         timed.push((at(issued, 9), EventKind::InvoiceUpserted { invoice: invoice.clone() }));
         let late_days = rng.below(60) as i64 - 10;
@@ -91,25 +102,44 @@ fn build(target_events: usize) -> (Book, Vec<Event>) {
                     arms: vec![("first-reminder-timing".into(), arm.into())],
                 },
             );
-            timed.push((sent_at - SignedDuration::from_hours(24), EventKind::NoticeScheduled {
-                notice: notice.clone(),
-                invoice: invoice.clone(),
-                step: step.to_string(),
-                send_at: sent_at,
-                moved_from: None,
-            }));
+            timed.push((
+                sent_at - SignedDuration::from_hours(24),
+                EventKind::NoticeScheduled {
+                    notice: notice.clone(),
+                    invoice: invoice.clone(),
+                    step: step.to_string(),
+                    send_at: sent_at,
+                    moved_from: None,
+                },
+            ));
             let channel = channels[rng.below(3) as usize];
-            timed.push((sent_at, EventKind::NoticeSent { notice: notice.clone(), invoice: invoice.clone(), step: step.to_string(), channel }));
-            for (p, kind) in [(70, EngagementKind::Delivered), (40, EngagementKind::Opened), (15, EngagementKind::Clicked), (3, EngagementKind::Feedback)] {
+            timed.push((
+                sent_at,
+                EventKind::NoticeSent {
+                    notice: notice.clone(),
+                    invoice: invoice.clone(),
+                    step: step.to_string(),
+                    channel,
+                },
+            ));
+            for (p, kind) in [
+                (70, EngagementKind::Delivered),
+                (40, EngagementKind::Opened),
+                (15, EngagementKind::Clicked),
+                (3, EngagementKind::Feedback),
+            ] {
                 if rng.below(100) < p {
-                    timed.push((sent_at + SignedDuration::from_mins(30), EventKind::Engagement {
-                        customer: customer.clone(),
-                        notice: Some(notice.clone()),
-                        kind,
-                        channel: Some(channel),
-                        negative: kind == EngagementKind::Feedback,
-                        detail: None,
-                    }));
+                    timed.push((
+                        sent_at + SignedDuration::from_mins(30),
+                        EventKind::Engagement {
+                            customer: customer.clone(),
+                            notice: Some(notice.clone()),
+                            kind,
+                            channel: Some(channel),
+                            negative: kind == EngagementKind::Feedback,
+                            detail: None,
+                        },
+                    ));
                 }
             }
         }
@@ -117,7 +147,10 @@ fn build(target_events: usize) -> (Book, Vec<Event>) {
             timed.push((paid, EventKind::PaymentRecorded { invoice: invoice.clone(), amount_minor: 1, settled: true }));
         }
         if rng.below(200) == 0 {
-            timed.push((at(due, 1), EventKind::Incident { invoice: invoice.clone(), plugin_version: 1, kind: IncidentKind::Deadline }));
+            timed.push((
+                at(due, 1),
+                EventKind::Incident { invoice: invoice.clone(), plugin_version: 1, kind: IncidentKind::Deadline },
+            ));
         }
         i += 1;
     }
@@ -156,7 +189,12 @@ fn main() {
             t.elapsed().as_secs_f64()
         })
         .collect();
-    println!("report over {} events: median {:.1} ms (of 5: {:?})", head.len(), median(reports.clone()) * 1e3, reports.iter().map(|s| (s * 1e4).round() / 10.0).collect::<Vec<_>>());
+    println!(
+        "report over {} events: median {:.1} ms (of 5: {:?})",
+        head.len(),
+        median(reports.clone()) * 1e3,
+        reports.iter().map(|s| (s * 1e4).round() / 10.0).collect::<Vec<_>>()
+    );
 
     let t = Instant::now();
     for e in tail {

@@ -56,7 +56,11 @@ impl Column {
 pub fn text(report: &Report, tenant: &str) -> String {
     let mut out = String::new();
     let as_of = report.as_of.map_or("-".into(), |t| t.to_string());
-    let _ = writeln!(out, "report for tenant {tenant}, as of {as_of} ({} events, {} invoices)", report.events, report.invoices);
+    let _ = writeln!(
+        out,
+        "report for tenant {tenant}, as of {as_of} ({} events, {} invoices)",
+        report.events, report.invoices
+    );
     let mut rows = vec![("all".to_string(), "all".to_string(), &report.totals)];
     for dim in DIMENSIONS {
         if let Some(values) = report.slices.get(dim) {
@@ -64,7 +68,11 @@ pub fn text(report: &Report, tenant: &str) -> String {
         }
     }
     let mut table: Vec<Vec<String>> = vec![
-        ["dimension", "value"].iter().map(|s| s.to_string()).chain(COLUMNS.iter().map(|(n, _)| n.to_string())).collect(),
+        ["dimension", "value"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(COLUMNS.iter().map(|(n, _)| n.to_string()))
+            .collect(),
     ];
     for (dim, value, k) in rows {
         let mut row = vec![dim, value];
@@ -136,7 +144,11 @@ pub fn csv(report: &Report) -> String {
                 Column::Count(f) => (String::new(), String::new(), f(k).to_string()),
                 Column::Rate(f) => {
                     let r = f(k);
-                    (r.numerator.to_string(), r.denominator.to_string(), r.value().map_or(String::new(), |v| format!("{v:.6}")))
+                    (
+                        r.numerator.to_string(),
+                        r.denominator.to_string(),
+                        r.value().map_or(String::new(), |v| format!("{v:.6}")),
+                    )
                 }
                 Column::Number(f) => (String::new(), String::new(), f(k).map_or(String::new(), |v| format!("{v:.6}"))),
             };
@@ -177,11 +189,24 @@ struct Series<'a> {
 }
 
 /// A line chart in SVG. `y_max` fixes the y scale (shares: 1.0).
-fn line_chart(id: &str, title: &str, x_label: &str, series: &[Series<'_>], y_max: Option<f64>, percent: bool) -> String {
+fn line_chart(
+    id: &str,
+    title: &str,
+    x_label: &str,
+    series: &[Series<'_>],
+    y_max: Option<f64>,
+    percent: bool,
+) -> String {
     let (w, h, left, right, top, bottom) = (720.0, 300.0, 56.0, 16.0, 28.0, 40.0);
     let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
     let (x_min, x_max) = xs.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
-    let (x_min, x_max) = if x_min > x_max { (0.0, 1.0) } else if x_min == x_max { (x_min - 1.0, x_max + 1.0) } else { (x_min, x_max) };
+    let (x_min, x_max) = if x_min > x_max {
+        (0.0, 1.0)
+    } else if x_min == x_max {
+        (x_min - 1.0, x_max + 1.0)
+    } else {
+        (x_min, x_max)
+    };
     let y_top = y_max.unwrap_or_else(|| {
         series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0_f64, f64::max).max(1e-9) * 1.1
     });
@@ -244,7 +269,8 @@ fn bar_chart(id: &str, title: &str, bars: &[(String, f64, Option<(f64, f64)>)], 
         escape(title)
     );
     let _ = write!(svg, "<text x=\"{left}\" y=\"18\" class=\"title\">{}</text>", escape(title));
-    let _ = write!(svg, "<line x1=\"{left}\" x2=\"{}\" y1=\"{2:.1}\" y2=\"{2:.1}\" class=\"grid\"/>", w - 16.0, sy(0.0));
+    let _ =
+        write!(svg, "<line x1=\"{left}\" x2=\"{}\" y1=\"{2:.1}\" y2=\"{2:.1}\" class=\"grid\"/>", w - 16.0, sy(0.0));
     for (i, (label, value, ci)) in bars.iter().enumerate() {
         let x = left + slot * i as f64 + slot * 0.15;
         let bw = slot * 0.7;
@@ -335,7 +361,12 @@ pub fn html(report: &Report, tenant: &str) -> String {
     ];
     page.push_str("<section id=\"kpis\" class=\"cards\">");
     for (label, value) in cards {
-        let _ = write!(page, "<div class=\"card\"><div class=\"value\">{}</div><div class=\"label\">{}</div></div>", escape(&value), escape(label));
+        let _ = write!(
+            page,
+            "<div class=\"card\"><div class=\"value\">{}</div><div class=\"label\">{}</div></div>",
+            escape(&value),
+            escape(label)
+        );
     }
     page.push_str("</section>");
 
@@ -356,7 +387,11 @@ pub fn html(report: &Report, tenant: &str) -> String {
         "trend-paid",
         "Paid within 7 days of the first notice, by invoice month",
         &axis,
-        &[Series { label: "paid within 7 days".into(), colour: PALETTE[0], points: trend(|k| k.paid_within_7d_of_first_notice.value()) }],
+        &[Series {
+            label: "paid within 7 days".into(),
+            colour: PALETTE[0],
+            points: trend(|k| k.paid_within_7d_of_first_notice.value()),
+        }],
         Some(1.0),
         true,
     ));
@@ -375,9 +410,23 @@ pub fn html(report: &Report, tenant: &str) -> String {
     page.push_str("<h2>Payment curves</h2><p>Share of invoices paid by each day since the due date.</p>");
     // The latest cohorts only, so the lines stay readable; all are in the JSON and CSV.
     let recent: Vec<Curve> = report.cohort_curves.iter().rev().take(PALETTE.len()).rev().cloned().collect();
-    page.push_str(&line_chart("curves-cohort", "By invoice month (latest eight)", "days since due", &curve_series(&recent), Some(1.0), true));
+    page.push_str(&line_chart(
+        "curves-cohort",
+        "By invoice month (latest eight)",
+        "days since due",
+        &curve_series(&recent),
+        Some(1.0),
+        true,
+    ));
     if !report.arm_curves.is_empty() {
-        page.push_str(&line_chart("curves-arm", "By experiment arm", "days since due", &curve_series(&report.arm_curves), Some(1.0), true));
+        page.push_str(&line_chart(
+            "curves-arm",
+            "By experiment arm",
+            "days since due",
+            &curve_series(&report.arm_curves),
+            Some(1.0),
+            true,
+        ));
     }
 
     page.push_str("<h2>Experiments</h2>");
@@ -391,8 +440,15 @@ pub fn html(report: &Report, tenant: &str) -> String {
             .iter()
             .map(|a| (a.arm.clone(), a.kpis.paid_within_7d_of_first_notice.value().unwrap_or(0.0), a.ci95))
             .collect();
-        page.push_str(&bar_chart(&format!("experiment-{i}"), "Paid within 7 days of the first notice, 95% CI", &bars, true));
-        page.push_str("<table><tr><th>arm</th><th>customers</th><th>paid ≤7d</th><th>95% CI</th><th>p vs control</th></tr>");
+        page.push_str(&bar_chart(
+            &format!("experiment-{i}"),
+            "Paid within 7 days of the first notice, 95% CI",
+            &bars,
+            true,
+        ));
+        page.push_str(
+            "<table><tr><th>arm</th><th>customers</th><th>paid ≤7d</th><th>95% CI</th><th>p vs control</th></tr>",
+        );
         for a in &e.arms {
             let r = a.kpis.paid_within_7d_of_first_notice;
             let ci = a.ci95.map_or("–".into(), |(lo, hi)| format!("{:.1}% – {:.1}%", lo * 100.0, hi * 100.0));

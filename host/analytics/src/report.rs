@@ -168,7 +168,9 @@ impl Acc {
         k.negative_feedback_rate.add(n.negative);
         k.opt_out_rate.add(n.opted_out);
         if let Some(clicked) = n.clicked_at {
-            let paid = invoice.and_then(|i| i.paid_at).is_some_and(|p| p >= clicked && p.duration_since(clicked) <= PAID_WITHIN);
+            let paid = invoice
+                .and_then(|i| i.paid_at)
+                .is_some_and(|p| p >= clicked && p.duration_since(clicked) <= PAID_WITHIN);
             k.click_to_pay_rate.add(paid);
         }
     }
@@ -464,7 +466,9 @@ fn verdict(arms: &[ArmReport]) -> (bool, String) {
                     pct(theirs),
                     c.p_value
                 ),
-                None => format!("`{}` and `{}` cannot be told apart: {} vs {}", a.arm, control.arm, pct(mine), pct(theirs)),
+                None => {
+                    format!("`{}` and `{}` cannot be told apart: {} vs {}", a.arm, control.arm, pct(mine), pct(theirs))
+                }
             }
         })
         .collect();

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
 use nudge_analytics::{Facts, InvoiceInfo, Ledger, NoticeInfo, Ratio, Report, render};
-use nudge_core::{Channel, CustomerId, EngagementKind, Event, EventKind, IncidentKind, InvoiceId, NoticeId, TenantId, Tone};
+use nudge_core::{
+    Channel, CustomerId, EngagementKind, Event, EventKind, IncidentKind, InvoiceId, NoticeId, TenantId, Tone,
+};
 
 /// Invoices and notices held in memory, as the store would hold them.
 #[derive(Default)]
@@ -62,13 +64,36 @@ impl Log {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn sent(&mut self, at: &str, invoice: &InvoiceId, step: &str, segment: &str, tone: Tone, channel: Channel, arms: &[(&str, &str)]) -> NoticeId {
+    fn sent(
+        &mut self,
+        at: &str,
+        invoice: &InvoiceId,
+        step: &str,
+        segment: &str,
+        tone: Tone,
+        channel: Channel,
+        arms: &[(&str, &str)],
+    ) -> NoticeId {
         let customer = self.book.invoices[invoice].customer.clone();
         let notice = NoticeId::derive(&self.tenant, invoice, step);
         let arms = arms.iter().map(|(e, a)| (e.to_string(), a.to_string())).collect();
-        self.book.notices.insert((invoice.clone(), step.into()), NoticeInfo { customer, segment: segment.into(), tone, arms });
-        self.push(at, EventKind::NoticeScheduled { notice: notice.clone(), invoice: invoice.clone(), step: step.into(), send_at: ts(at), moved_from: None });
-        self.push(at, EventKind::NoticeSent { notice: notice.clone(), invoice: invoice.clone(), step: step.into(), channel });
+        self.book
+            .notices
+            .insert((invoice.clone(), step.into()), NoticeInfo { customer, segment: segment.into(), tone, arms });
+        self.push(
+            at,
+            EventKind::NoticeScheduled {
+                notice: notice.clone(),
+                invoice: invoice.clone(),
+                step: step.into(),
+                send_at: ts(at),
+                moved_from: None,
+            },
+        );
+        self.push(
+            at,
+            EventKind::NoticeSent { notice: notice.clone(), invoice: invoice.clone(), step: step.into(), channel },
+        );
         notice
     }
 
@@ -78,7 +103,10 @@ impl Log {
 
     fn engage(&mut self, at: &str, customer: &str, notice: Option<&NoticeId>, kind: EngagementKind, negative: bool) {
         let customer = CustomerId::new(customer).unwrap();
-        self.push(at, EventKind::Engagement { customer, notice: notice.cloned(), kind, channel: None, negative, detail: None });
+        self.push(
+            at,
+            EventKind::Engagement { customer, notice: notice.cloned(), kind, channel: None, negative, detail: None },
+        );
     }
 
     fn report(&self) -> Report {
@@ -111,7 +139,10 @@ fn each_kpi_counts_what_its_definition_says() {
     log.engage("2024-02-20T15:05:00Z", "c2", Some(&nb2), EngagementKind::Bounced, false);
     // Negative feedback and an opt-out without a notice id: put down to the latest notice.
     log.engage("2024-02-21T15:00:00Z", "c2", None, EngagementKind::Feedback, true);
-    log.push("2024-02-22T15:00:00Z", EventKind::OptedOut { customer: CustomerId::new("c2").unwrap(), channel: Some(Channel::Email) });
+    log.push(
+        "2024-02-22T15:00:00Z",
+        EventKind::OptedOut { customer: CustomerId::new("c2").unwrap(), channel: Some(Channel::Email) },
+    );
     log.paid("2024-03-01T15:00:00Z", &b);
     // c: paid on time, never noticed.
     let c = log.invoice("c", "c3", "2024-01-05", "2024-02-04", 50_00);
@@ -120,7 +151,10 @@ fn each_kpi_counts_what_its_definition_says() {
     let d = log.invoice("d", "c1", "2024-01-20", "2024-02-19", 10_00);
     log.sent("2024-02-20T15:00:00Z", &d, "overdue-1", "habitual", Tone::Firm, Channel::Email, &[]);
     log.invoice("e", "c1", "2024-03-21", "2024-04-20", 10_00);
-    log.push("2024-03-01T00:00:00Z", EventKind::Incident { invoice: d.clone(), plugin_version: 1, kind: IncidentKind::OutOfFuel });
+    log.push(
+        "2024-03-01T00:00:00Z",
+        EventKind::Incident { invoice: d.clone(), plugin_version: 1, kind: IncidentKind::OutOfFuel },
+    );
     // Later events move `as_of` past the churn horizon of everyone.
     log.push("2024-07-01T00:00:00Z", EventKind::PluginActivated { version: 2 });
 
@@ -273,7 +307,15 @@ fn a_small_sample_is_too_small_to_conclude() {
 fn renderings_carry_the_same_numbers_and_escape_what_plugins_wrote() {
     let mut log = Log::new();
     let a = log.invoice("a", "c1", "2024-01-01", "2024-01-31", 100);
-    log.sent("2024-02-01T15:00:00Z", &a, "overdue-1", "<script>alert(1)</script>", Tone::Firm, Channel::Email, &[("t", "x,y")]);
+    log.sent(
+        "2024-02-01T15:00:00Z",
+        &a,
+        "overdue-1",
+        "<script>alert(1)</script>",
+        Tone::Firm,
+        Channel::Email,
+        &[("t", "x,y")],
+    );
     log.paid("2024-02-02T15:00:00Z", &a);
     let report = log.report();
     let html = render::html(&report, "acme");

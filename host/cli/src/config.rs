@@ -232,8 +232,9 @@ mod tests {
         assert!(format!("{zero:#}").contains("max_instances 0"), "{zero:#}");
         let over = parse("[sandbox]\nmax_memory_bytes = 1048576\nkeep_resident_bytes = 0\n").unwrap_err();
         assert!(format!("{over:#}").contains("tenant_defaults: memory_bytes 33554432"), "{over:#}");
-        let slow = parse("[sandbox]\nmax_compile_timeout_ms = 10000\n[sandbox.tenant_defaults]\ncompile_timeout_ms = 20000\n")
-            .unwrap_err();
+        let slow =
+            parse("[sandbox]\nmax_compile_timeout_ms = 10000\n[sandbox.tenant_defaults]\ncompile_timeout_ms = 20000\n")
+                .unwrap_err();
         assert!(format!("{slow:#}").contains("tenant_defaults: compile_timeout_ms 20000"), "{slow:#}");
         let negative = parse("[sandbox]\nmax_instances = -1\n").unwrap_err();
         assert!(format!("{negative:#}").contains("line 2"), "{negative:#}");

@@ -3,8 +3,8 @@
 use std::{path::Path, process::ExitCode};
 
 use anyhow::Result;
-use nudge_runtime::{Metering, PluginLimits};
 use nudge_runtime::conformance::{self, CaseReport};
+use nudge_runtime::{Metering, PluginLimits};
 use serde::Serialize;
 
 /// The verdict of the conformance kit, as `--json` prints it.

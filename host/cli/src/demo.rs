@@ -149,7 +149,10 @@ pub fn run_with(options: &Options, runtime: Option<Runtime>) -> Result<DemoRepor
 
 /// The demo tenant's settings: the host's defaults with `flags` applied, checked.
 fn settings_with(flags: &crate::admin::LimitFlags) -> Result<nudge_core::TenantSettings> {
-    Ok(nudge_core::TenantSettings { limits: crate::admin::checked_limits(flags)?, ..crate::config::new_tenant_settings() })
+    Ok(nudge_core::TenantSettings {
+        limits: crate::admin::checked_limits(flags)?,
+        ..crate::config::new_tenant_settings()
+    })
 }
 
 /// Invoices at 09:00 local on their invoice date; full payment at 00:00

@@ -70,7 +70,8 @@ pub struct SetOptions {
 fn parse_arm(text: &str) -> Result<Arm> {
     let (name, weight) = match text.split_once('=') {
         Some((name, weight)) => {
-            let weight = weight.trim().parse().with_context(|| format!("arm {text:?}: the weight must be a whole number"))?;
+            let weight =
+                weight.trim().parse().with_context(|| format!("arm {text:?}: the weight must be a whole number"))?;
             (name.trim(), weight)
         }
         None => (text.trim(), 1),

@@ -75,7 +75,9 @@ impl Experiment {
     /// Checks names, weights and dates, saying what is wrong.
     pub fn validate(&self) -> Result<()> {
         let bad = |why: String| Err(Error::Invalid(format!("experiment {:?}: {why}", self.name)));
-        let name_ok = |s: &str| !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        let name_ok = |s: &str| {
+            !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        };
         if !name_ok(&self.name) {
             return bad("the name must be 1 to 64 letters, digits, '-', '_' or '.'".into());
         }

@@ -22,9 +22,7 @@ impl Facts for StoreFacts<'_> {
     fn invoice(&self, id: &InvoiceId) -> Option<InvoiceInfo> {
         let invoice = self.store.invoice(self.tenant, id).ok().flatten()?;
         let customer = self.store.customer(self.tenant, &invoice.customer).ok().flatten();
-        let time_zone = customer
-            .and_then(|c| time::zone(&c.time_zone).ok())
-            .unwrap_or(jiff::tz::TimeZone::UTC);
+        let time_zone = customer.and_then(|c| time::zone(&c.time_zone).ok()).unwrap_or(jiff::tz::TimeZone::UTC);
         Some(InvoiceInfo {
             customer: invoice.customer,
             issued_on: invoice.issued_on,

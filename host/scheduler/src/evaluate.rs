@@ -142,7 +142,11 @@ impl Scheduler {
                             send_at,
                             state: NoticeState::Scheduled,
                             plugin_version: if fallback { None } else { plugin_version },
-                            experiment_arms: experiments::for_step(&tenant.settings.experiments, &ctx.experiments, &n.step),
+                            experiment_arms: experiments::for_step(
+                                &tenant.settings.experiments,
+                                &ctx.experiments,
+                                &n.step,
+                            ),
                             created_at: now,
                         };
                         tx.put_notice(&notice)?;

@@ -56,7 +56,9 @@ pub fn running(tenant: &[Experiment], declared: &[(String, Vec<String>)], now: T
 pub fn for_step(tenant: &[Experiment], assigned: &[(String, String)], step: &str) -> Vec<(String, String)> {
     assigned
         .iter()
-        .filter(|(name, _)| tenant.iter().find(|e| &e.name == name).and_then(|e| e.step.as_deref()).is_none_or(|s| s == step))
+        .filter(|(name, _)| {
+            tenant.iter().find(|e| &e.name == name).and_then(|e| e.step.as_deref()).is_none_or(|s| s == step)
+        })
         .cloned()
         .collect()
 }
@@ -166,7 +168,10 @@ mod tests {
         let tenant = TenantId::new("acme").unwrap();
         let customers = ids(20_000);
         for customer in &customers {
-            assert_eq!(weighted_index(&tenant, customer, "timing", &[5, 5, 5]), arm_index(&tenant, customer, "timing", 3));
+            assert_eq!(
+                weighted_index(&tenant, customer, "timing", &[5, 5, 5]),
+                arm_index(&tenant, customer, "timing", 3)
+            );
         }
         let mut counts = [0usize; 2];
         for customer in &customers {
