@@ -12,6 +12,9 @@
 //!
 //! `NUDGE_BENCH_EVENTS` sets the log's size (default 1,000,000).
 
+// A benchmark: a failed unwrap is a broken setup, reported by the panic.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::{collections::HashMap, hint::black_box, time::Instant};
 
 use jiff::{SignedDuration, Timestamp, civil::Date, tz::TimeZone};

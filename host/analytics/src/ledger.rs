@@ -78,7 +78,6 @@ pub(crate) struct NoticeFact {
 /// One invoice.
 #[derive(Debug, Clone)]
 pub(crate) struct InvoiceFact {
-    pub customer: CustomerId,
     pub issued_on: Date,
     pub due_on: Date,
     pub amount_minor: i64,
@@ -180,10 +179,10 @@ impl Ledger {
             }
             EventKind::NoticeScheduled { notice, invoice, step, .. } => {
                 // Remember the step, so a failure can be attributed later.
-                if !self.notices.contains_key(notice) {
-                    if let Some(info) = facts.notice(invoice, step) {
-                        self.notices.insert(notice.clone(), fact(invoice, step, info, Channel::Email, at));
-                    }
+                if !self.notices.contains_key(notice)
+                    && let Some(info) = facts.notice(invoice, step)
+                {
+                    self.notices.insert(notice.clone(), fact(invoice, step, info, Channel::Email, at));
                 }
             }
             EventKind::Engagement { customer, notice, kind, negative, .. } => {
@@ -234,7 +233,6 @@ impl Ledger {
                 self.invoices.insert(
                     id.clone(),
                     InvoiceFact {
-                        customer: info.customer,
                         issued_on: info.issued_on,
                         due_on: info.due_on,
                         amount_minor: info.amount_minor,

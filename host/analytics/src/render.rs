@@ -224,7 +224,7 @@ fn line_chart(
         let label = if percent { format!("{:.0}%", y * 100.0) } else { format!("{y:.0}") };
         let _ = write!(
             svg,
-            "<line x1=\"{left}\" x2=\"{}\" y1=\"{2:.1}\" y2=\"{2:.1}\" class=\"grid\"/><text x=\"{}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"end\">{label}</text>",
+            "<line x1=\"{left}\" x2=\"{0}\" y1=\"{1:.1}\" y2=\"{1:.1}\" class=\"grid\"/><text x=\"{2}\" y=\"{3:.1}\" class=\"axis\" text-anchor=\"end\">{label}</text>",
             w - right,
             sy(y),
             left - 6.0,
@@ -256,8 +256,11 @@ fn line_chart(
     svg
 }
 
+/// One bar: its label, its value and an optional interval around it.
+type Bar = (String, f64, Option<(f64, f64)>);
+
 /// A bar chart with optional error bars, in SVG.
-fn bar_chart(id: &str, title: &str, bars: &[(String, f64, Option<(f64, f64)>)], percent: bool) -> String {
+fn bar_chart(id: &str, title: &str, bars: &[Bar], percent: bool) -> String {
     let (w, h, left, top, bottom) = (720.0, 260.0, 56.0, 28.0, 48.0);
     let y_top = bars.iter().map(|b| b.2.map_or(b.1, |(_, hi)| hi.max(b.1))).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
     let y_top = if percent { y_top.min(1.0) } else { y_top };
@@ -270,7 +273,7 @@ fn bar_chart(id: &str, title: &str, bars: &[(String, f64, Option<(f64, f64)>)], 
     );
     let _ = write!(svg, "<text x=\"{left}\" y=\"18\" class=\"title\">{}</text>", escape(title));
     let _ =
-        write!(svg, "<line x1=\"{left}\" x2=\"{}\" y1=\"{2:.1}\" y2=\"{2:.1}\" class=\"grid\"/>", w - 16.0, sy(0.0));
+        write!(svg, "<line x1=\"{left}\" x2=\"{0}\" y1=\"{1:.1}\" y2=\"{1:.1}\" class=\"grid\"/>", w - 16.0, sy(0.0));
     for (i, (label, value, ci)) in bars.iter().enumerate() {
         let x = left + slot * i as f64 + slot * 0.15;
         let bw = slot * 0.7;
@@ -435,7 +438,7 @@ pub fn html(report: &Report, tenant: &str) -> String {
     }
     for (i, e) in report.experiments.iter().enumerate() {
         let _ = write!(page, "<h3>{} <small>control: {}</small></h3>", escape(&e.name), escape(&e.control));
-        let bars: Vec<(String, f64, Option<(f64, f64)>)> = e
+        let bars: Vec<Bar> = e
             .arms
             .iter()
             .map(|a| (a.arm.clone(), a.kpis.paid_within_7d_of_first_notice.value().unwrap_or(0.0), a.ci95))
@@ -493,8 +496,7 @@ pub fn html(report: &Report, tenant: &str) -> String {
     if report.incidents_by_kind.is_empty() {
         page.push_str("<p id=\"no-incidents\">No plugin incidents.</p>");
     } else {
-        let bars: Vec<(String, f64, Option<(f64, f64)>)> =
-            report.incidents_by_month.iter().map(|(m, n)| (m.clone(), *n as f64, None)).collect();
+        let bars: Vec<Bar> = report.incidents_by_month.iter().map(|(m, n)| (m.clone(), *n as f64, None)).collect();
         page.push_str(&bar_chart("incidents", "Plugin incidents by month", &bars, false));
         page.push_str("<table><tr><th>kind</th><th>incidents</th></tr>");
         for (kind, n) in &report.incidents_by_kind {

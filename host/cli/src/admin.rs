@@ -5,7 +5,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
-use nudge_core::TenantId;
+use nudge_core::{PluginLimits, TenantId};
 use nudge_scheduler::Scheduler;
 use serde::Serialize;
 

@@ -95,10 +95,10 @@ impl Experiment {
                 return bad(format!("arm {:?}: weight must be 1 to 10000, is {}", arm.name, arm.weight));
             }
         }
-        if let (Some(start), Some(stop)) = (self.start, self.stop) {
-            if stop <= start {
-                return bad(format!("stop {stop} is not after start {start}"));
-            }
+        if let (Some(start), Some(stop)) = (self.start, self.stop)
+            && stop <= start
+        {
+            return bad(format!("stop {stop} is not after start {start}"));
         }
         if self.step.as_ref().is_some_and(|s| s.is_empty() || s.len() > 64) {
             return bad("the step must be 1 to 64 bytes".into());
