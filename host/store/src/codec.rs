@@ -58,6 +58,8 @@ record!(nudge_core::Event, "event", 1);
 record!(nudge_core::Incident, "incident", 1);
 record!(crate::PluginRecord, "plugin", 1);
 record!(crate::ScheduleEntry, "schedule entry", 1);
+record!(crate::ApiKeyRecord, "api key", 1);
+record!(crate::IdempotencyRecord, "idempotency", 1);
 
 #[cfg(test)]
 mod tests {
