@@ -164,7 +164,13 @@ async fn serve(app: &Arc<App>, request: Request<Incoming>, access: Access, segme
         }
         _ => app.config.body_limit_bytes,
     };
-    let body = read_body(body, &parts.headers, limit).await?;
+    let body = tokio::time::timeout(BODY_TIMEOUT, read_body(body, &parts.headers, limit)).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!("the request body did not arrive within {} s", BODY_TIMEOUT.as_secs()),
+        )
+    })??;
     let call = Call {
         method: parts.method,
         segments,
@@ -186,6 +192,9 @@ async fn serve(app: &Arc<App>, request: Request<Incoming>, access: Access, segme
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
     tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::internal(&e))?
 }
+
+/// How long a request body may take to arrive.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Bytes of an oversized body read and dropped before answering 413, so
 /// that the connection closes cleanly and the client sees the answer

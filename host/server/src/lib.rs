@@ -23,6 +23,7 @@ mod idempotency;
 mod ops;
 mod page;
 mod plugins;
+mod privacy;
 mod ratelimit;
 mod reply;
 mod server;

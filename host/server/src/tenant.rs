@@ -5,7 +5,7 @@
 //! - `PUT /v1/invoices/{id}` (then the policy decides), `GET /v1/invoices/{id}`, `GET /v1/invoices`
 //! - `POST /v1/payments` (idempotent by payment id), `GET /v1/payments`
 //! - `GET /v1/notices`, `GET /v1/incidents`
-//! - plugins: see [`crate::plugins`]
+//! - privacy and the report: see [`crate::privacy`]; plugins: see [`crate::plugins`]
 
 use hyper::{Method, StatusCode};
 use jiff::{Timestamp, civil::Date};
@@ -20,7 +20,7 @@ use crate::{
     app::{App, Call, no_route},
     error::{ApiError, ApiResult},
     page::{page, parse_query},
-    plugins,
+    plugins, privacy,
     reply::Reply,
 };
 
@@ -34,7 +34,7 @@ pub fn label(rest: &[&str]) -> &'static str {
         ["payments"] => "/v1/payments",
         ["notices"] => "/v1/notices",
         ["incidents"] => "/v1/incidents",
-        other => plugins::label(other),
+        other => privacy::label(other).unwrap_or_else(|| plugins::label(other)),
     }
 }
 
@@ -50,6 +50,9 @@ pub fn handle(app: &App, tenant: &Tenant, call: &Call) -> ApiResult<Reply> {
     let list = || parse_query(call.query.as_deref());
     match (&call.method, call.path().as_slice()) {
         (&Method::PUT, ["customers", id]) => put_customer(app, tenant, id, call),
+        (&Method::DELETE, ["customers", _]) | (_, ["customers", _, "opt-out" | "export"] | ["report"]) => {
+            privacy::handle(app, tenant, call)
+        }
         (&Method::GET, ["customers", id]) => {
             let customer = CustomerId::new(*id).ok().map(|c| store.customer(t, &c)).transpose()?.flatten();
             Reply::json(StatusCode::OK, &customer.ok_or_else(|| ApiError::not_found(format!("customer {id}")))?)
@@ -130,6 +133,7 @@ fn put_customer(app: &App, tenant: &Tenant, id: &str, call: &Call) -> ApiResult<
     if let Some(phone) = body.phone.as_deref().filter(|p: &&str| !e164(p)) {
         return Err(ApiError::invalid(format!("phone: {phone:?} is not an E.164 number such as +15550100")));
     }
+    privacy::refuse_erased(app, tenant, &id)?;
     let store = app.scheduler.store();
     let existing = store.customer(&tenant.id, &id)?;
     // An opt-out the customer gave stays, whatever the tenant sends.
