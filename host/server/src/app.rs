@@ -23,6 +23,7 @@ use crate::{
     idempotency, ops,
     ratelimit::RateLimiter,
     reply::{Reply, percent_decode},
+    stripe,
     telemetry::HttpMetrics,
     tenant,
 };
@@ -49,6 +50,8 @@ enum Access {
     Public,
     Operator,
     Tenant,
+    /// Stripe's deliveries, authenticated by their signature.
+    Webhook,
 }
 
 /// A request as handlers see it, body read.
@@ -129,6 +132,7 @@ fn route(path: &str) -> ApiResult<(&'static str, Access, Vec<String>)> {
         ["readyz"] => ("/readyz", Access::Public, 0),
         ["metrics"] => ("/metrics", Access::Public, 0),
         ["v1", "admin", rest @ ..] => (admin::label(rest), Access::Operator, 2),
+        ["v1", "stripe", "webhooks", _] => ("/v1/stripe/webhooks/{tenant}", Access::Webhook, 1),
         ["v1", rest @ ..] => (tenant::label(rest), Access::Tenant, 1),
         _ => return Err(no_route()),
     };
@@ -139,6 +143,13 @@ async fn serve(app: &Arc<App>, request: Request<Incoming>, access: Access, segme
     let (parts, body) = request.into_parts();
     let acting = match access {
         Access::Public => None,
+        Access::Webhook => {
+            // Limited like the tenant's own requests, before any work.
+            if let Some(tenant) = segments.get(2).and_then(|t| nudge_core::TenantId::new(t.as_str()).ok()) {
+                app.limiter.take(&tenant, Instant::now()).map_err(rate_limited)?;
+            }
+            None
+        }
         Access::Operator => {
             auth::operator(&parts.headers, app.config.operator_token.as_deref())?;
             None
@@ -146,15 +157,7 @@ async fn serve(app: &Arc<App>, request: Request<Incoming>, access: Access, segme
         Access::Tenant => {
             let (headers, app2) = (parts.headers.clone(), app.clone());
             let tenant = blocking(move || auth::tenant(&headers, app2.scheduler.store())).await?;
-            app.limiter.take(&tenant.id, Instant::now()).map_err(|seconds| {
-                let mut e = ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
-                    format!("too many requests for this tenant; retry in {seconds} s"),
-                );
-                e.retry_after = Some(seconds);
-                e
-            })?;
+            app.limiter.take(&tenant.id, Instant::now()).map_err(rate_limited)?;
             Some(tenant)
         }
     };
@@ -182,10 +185,22 @@ async fn serve(app: &Arc<App>, request: Request<Incoming>, access: Access, segme
     blocking(move || match (access, acting) {
         (Access::Public, _) => ops::handle(&app, &call),
         (Access::Operator, _) => admin::handle(&app, &call),
+        (Access::Webhook, _) => stripe::handle_webhook(&app, &call),
         (Access::Tenant, Some(acting)) => idempotency::around(&app, &acting, &call, tenant::handle),
         (Access::Tenant, None) => Err(no_route()),
     })
     .await
+}
+
+/// 429 with the seconds to wait.
+fn rate_limited(seconds: u64) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many requests for this tenant; retry in {seconds} s"),
+    );
+    e.retry_after = Some(seconds);
+    e
 }
 
 /// Runs `f` on the blocking pool; a panic there is a 500, not a crash.

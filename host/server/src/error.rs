@@ -72,6 +72,9 @@ impl From<SchedulerError> for ApiError {
             }
             SchedulerError::NoSuchCustomer(c) => Self::not_found(format!("customer {c}")),
             SchedulerError::Rollback(_) => Self::new(StatusCode::CONFLICT, "nothing_to_roll_back", err.to_string()),
+            SchedulerError::Stripe(e) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "stripe_unmappable", e.to_string())
+            }
             SchedulerError::Store(e) => e.into(),
             _ => Self::internal(&err),
         }

@@ -27,6 +27,7 @@ mod privacy;
 mod ratelimit;
 mod reply;
 mod server;
+mod stripe;
 mod telemetry;
 mod tenant;
 

@@ -22,6 +22,7 @@ use crate::{
     page::{page, parse_query},
     plugins, privacy,
     reply::Reply,
+    stripe,
 };
 
 /// The metrics label of a tenant path (segments after `/v1`).
@@ -34,6 +35,7 @@ pub fn label(rest: &[&str]) -> &'static str {
         ["payments"] => "/v1/payments",
         ["notices"] => "/v1/notices",
         ["incidents"] => "/v1/incidents",
+        ["stripe", "webhook-secrets"] => "/v1/stripe/webhook-secrets",
         other => privacy::label(other).unwrap_or_else(|| plugins::label(other)),
     }
 }
@@ -86,6 +88,7 @@ pub fn handle(app: &App, tenant: &Tenant, call: &Call) -> ApiResult<Reply> {
             Err(call.method_not_allowed())
         }
         (_, ["plugins", ..]) => plugins::handle(app, tenant, call),
+        (_, ["stripe", "webhook-secrets"]) => stripe::handle_secrets(app, tenant, call),
         _ => Err(no_route()),
     }
 }

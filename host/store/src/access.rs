@@ -51,6 +51,22 @@ pub struct IdempotencyRecord {
     pub created_at: Timestamp,
 }
 
+/// A tenant's Stripe webhook endpoint secrets (`whsec_...`). Kept as they
+/// are: verifying a signature needs the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookSecretsRecord {
+    /// The tenant whose endpoint they sign for.
+    pub tenant: TenantId,
+    /// The secrets accepted now (two while rotating).
+    pub secrets: Vec<String>,
+    /// When they were set.
+    pub updated_at: Timestamp,
+}
+
+fn webhook_secrets_key(tenant: &TenantId) -> Vec<u8> {
+    key(&[b"stripe-webhook-secrets", tenant.as_str().as_bytes()])
+}
+
 fn api_key_key(id: &str) -> Vec<u8> {
     key(&[b"api-key", id.as_bytes()])
 }
@@ -91,6 +107,19 @@ impl Store {
             Ok(()) => Ok(None),
             Err(current) => current.current.map(|v| decode(&v)).transpose(),
         }
+    }
+}
+
+impl Store {
+    /// A tenant's Stripe webhook secrets, if it set any.
+    pub fn webhook_secrets(&self, tenant: &TenantId) -> Result<Option<WebhookSecretsRecord>> {
+        self.tree(T::Meta).get(webhook_secrets_key(tenant))?.map(|v| decode(&v)).transpose()
+    }
+
+    /// Sets a tenant's Stripe webhook secrets, replacing the ones before.
+    pub fn put_webhook_secrets(&self, record: &WebhookSecretsRecord) -> Result<()> {
+        self.tree(T::Meta).insert(webhook_secrets_key(&record.tenant), encode(record)?)?;
+        Ok(())
     }
 }
 
@@ -143,6 +172,22 @@ mod tests {
         assert!(store.api_key("k3").unwrap().is_none());
         let acme = store.api_keys(&TenantId::new("acme").unwrap()).unwrap();
         assert_eq!(acme.iter().map(|k| k.id.as_str()).collect::<Vec<_>>(), ["k1"]);
+    }
+
+    #[test]
+    fn webhook_secrets_are_per_tenant_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let acme = TenantId::new("acme").unwrap();
+        let set = |secrets: &[&str]| WebhookSecretsRecord {
+            tenant: acme.clone(),
+            secrets: secrets.iter().map(|s| s.to_string()).collect(),
+            updated_at: Timestamp::UNIX_EPOCH,
+        };
+        store.put_webhook_secrets(&set(&["whsec_a"])).unwrap();
+        store.put_webhook_secrets(&set(&["whsec_b", "whsec_c"])).unwrap();
+        assert_eq!(store.webhook_secrets(&acme).unwrap().unwrap().secrets, ["whsec_b", "whsec_c"]);
+        assert!(store.webhook_secrets(&TenantId::new("other").unwrap()).unwrap().is_none());
     }
 
     #[test]

@@ -60,6 +60,7 @@ record!(crate::PluginRecord, "plugin", 1);
 record!(crate::ScheduleEntry, "schedule entry", 1);
 record!(crate::ApiKeyRecord, "api key", 1);
 record!(crate::IdempotencyRecord, "idempotency", 1);
+record!(crate::WebhookSecretsRecord, "webhook secrets", 1);
 
 #[cfg(test)]
 mod tests {

@@ -32,7 +32,7 @@ mod schedule;
 mod store;
 mod tx;
 
-pub use access::{ApiKeyRecord, IdempotencyRecord};
+pub use access::{ApiKeyRecord, IdempotencyRecord, WebhookSecretsRecord};
 pub use codec::Record;
 pub use error::{Error, Result};
 pub use plugins::{DryRunReport, PluginRecord};

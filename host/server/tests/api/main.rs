@@ -6,6 +6,7 @@
 
 mod limits;
 mod privacy;
+mod stripe;
 mod tick;
 mod walk;
 
