@@ -19,7 +19,11 @@ impl HttpMetrics {
     /// Counts one request.
     pub fn count(&self, method: &Method, route: &'static str, status: StatusCode, took: Duration) {
         let mut counts = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let entry = counts.entry((method.as_str().to_string(), route, status.as_u16())).or_default();
+        // Extension methods all count as one, so clients cannot grow the label set.
+        let known =
+            [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::DELETE, Method::PATCH, Method::OPTIONS];
+        let method = if known.contains(method) { method.as_str() } else { "OTHER" };
+        let entry = counts.entry((method.to_string(), route, status.as_u16())).or_default();
         entry.0 += 1;
         entry.1 += took.as_secs_f64();
     }
@@ -76,4 +80,21 @@ pub fn render(scheduler: &Scheduler, http: &HttpMetrics) -> nudge_scheduler::Res
     let _ = writeln!(out, "nudge_scheduled_entries {}", store.scheduled_len());
     http.render(&mut out);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_counted_by_label_and_extension_methods_share_one() {
+        let metrics = HttpMetrics::default();
+        metrics.count(&Method::GET, "/healthz", StatusCode::OK, Duration::from_millis(2));
+        metrics.count(&Method::GET, "/healthz", StatusCode::OK, Duration::from_millis(2));
+        metrics.count(&Method::from_bytes(b"BREW").unwrap(), "unknown", StatusCode::NOT_FOUND, Duration::ZERO);
+        let mut out = String::new();
+        metrics.render(&mut out);
+        assert!(out.contains("nudge_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"), "{out}");
+        assert!(out.contains("method=\"OTHER\",route=\"unknown\",status=\"404\"} 1") && !out.contains("BREW"), "{out}");
+    }
 }
