@@ -21,6 +21,84 @@ pub struct HostConfig {
     /// The plugin sandbox: host-wide limits and the tenants' default limits.
     #[serde(default)]
     pub sandbox: Sandbox,
+    /// `nudge serve`: where it listens, the operator token, request limits.
+    #[serde(default)]
+    pub server: Server,
+}
+
+/// `[server]`: settings of `nudge serve`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Server {
+    /// Address to listen on; the environment variable `NUDGE_LISTEN` and
+    /// `--listen` override it.
+    pub listen: String,
+    /// Token the operator sends on `/v1/admin/...` routes; `NUDGE_OPERATOR_TOKEN`
+    /// overrides it. Without one, admin routes are switched off.
+    pub operator_token: Option<String>,
+    /// Largest JSON request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Requests each tenant may make per second, on average.
+    pub rate_limit_per_second: u32,
+    /// Requests a tenant may make at once above the average.
+    pub rate_limit_burst: u32,
+    /// Seconds shutdown waits for requests in flight.
+    pub shutdown_grace_seconds: u64,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the token.
+        f.debug_struct("Server")
+            .field("listen", &self.listen)
+            .field("operator_token", &self.operator_token.as_ref().map(|_| "[set]"))
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("rate_limit_per_second", &self.rate_limit_per_second)
+            .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
+            .finish()
+    }
+}
+
+/// Where `nudge serve` listens unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+impl Default for Server {
+    fn default() -> Self {
+        let defaults = nudge_server::ServerConfig::default();
+        Self {
+            listen: DEFAULT_LISTEN.to_string(),
+            operator_token: None,
+            body_limit_bytes: defaults.body_limit_bytes,
+            rate_limit_per_second: defaults.rate_limit_per_second,
+            rate_limit_burst: defaults.rate_limit_burst,
+            shutdown_grace_seconds: defaults.shutdown_grace.as_secs(),
+        }
+    }
+}
+
+impl Server {
+    /// Checks the values, saying which is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(format!("listen {:?} is not an address such as 127.0.0.1:8080", self.listen));
+        }
+        if let Some(token) = &self.operator_token
+            && token.len() < 16
+        {
+            return Err(format!("operator_token must be at least 16 characters, it has {}", token.len()));
+        }
+        if !(1024..=1 << 30).contains(&self.body_limit_bytes) {
+            return Err(format!("body_limit_bytes {} is outside 1024 to 1073741824", self.body_limit_bytes));
+        }
+        if self.rate_limit_per_second == 0 || self.rate_limit_burst == 0 {
+            return Err("rate_limit_per_second and rate_limit_burst must be at least 1".into());
+        }
+        if self.shutdown_grace_seconds > 3600 {
+            return Err(format!("shutdown_grace_seconds {} is over an hour", self.shutdown_grace_seconds));
+        }
+        Ok(())
+    }
 }
 
 /// `[sandbox]`: limits wasmtime applies to the whole engine, the ceilings
@@ -132,6 +210,7 @@ impl HostConfig {
         let text = String::from_utf8(text).with_context(|| format!("{} is not UTF-8 text", path.display()))?;
         let config: HostConfig = toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
         config.sandbox.limits().map_err(|e| anyhow::anyhow!("{}: [sandbox] {e}", path.display()))?;
+        config.server.validate().map_err(|e| anyhow::anyhow!("{}: [server] {e}", path.display()))?;
         Ok(config)
     }
 }
@@ -220,6 +299,36 @@ mod tests {
         let config = parse(example).unwrap();
         assert_eq!(config.sandbox.limits().unwrap(), Limits::default());
         assert_eq!(config.sandbox.compile_memory_bytes, DEFAULT_COMPILE_MEMORY_BYTES);
+    }
+
+    #[test]
+    fn the_readme_server_example_is_valid_and_spells_out_the_defaults() {
+        let readme = include_str!("../../../README.md");
+        let example = readme.split("```toml\n").find(|block| block.starts_with("[server]")).unwrap();
+        let config = parse(example.split("```").next().unwrap()).unwrap();
+        let defaults = Server::default();
+        assert_eq!(config.server.listen, defaults.listen);
+        assert_eq!(config.server.body_limit_bytes, defaults.body_limit_bytes);
+        assert_eq!(config.server.rate_limit_per_second, defaults.rate_limit_per_second);
+        assert_eq!(config.server.rate_limit_burst, defaults.rate_limit_burst);
+        assert_eq!(config.server.shutdown_grace_seconds, defaults.shutdown_grace_seconds);
+    }
+
+    #[test]
+    fn the_server_section_is_read_and_checked() {
+        let config =
+            parse("[server]\nlisten = \"0.0.0.0:9000\"\noperator_token = \"0123456789abcdef\"\nrate_limit_burst = 7\n")
+                .unwrap();
+        assert_eq!(config.server.listen, "0.0.0.0:9000");
+        assert_eq!(config.server.rate_limit_burst, 7);
+        assert_eq!(config.server.body_limit_bytes, nudge_server::DEFAULT_BODY_LIMIT_BYTES);
+        assert!(!format!("{:?}", config.server).contains("0123456789abcdef"));
+        let bad = parse("[server]\nlisten = \"localhost\"\n").unwrap_err();
+        assert!(format!("{bad:#}").contains("[server] listen \"localhost\""), "{bad:#}");
+        let short = parse("[server]\noperator_token = \"abc\"\n").unwrap_err();
+        assert!(format!("{short:#}").contains("at least 16"), "{short:#}");
+        let typo = parse("[server]\nlisten_addr = \"x\"\n").unwrap_err();
+        assert!(format!("{typo:#}").contains("listen_addr"), "{typo:#}");
     }
 
     #[test]

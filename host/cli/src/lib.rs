@@ -15,5 +15,6 @@ pub mod plugin_check;
 pub mod plugin_dev;
 pub mod report;
 pub mod runtime;
+pub mod serve;
 pub mod simulate;
 pub mod simulate_text;

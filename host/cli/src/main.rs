@@ -3,7 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use nudge_cli::{admin, conformance, demo, import, plugin_check, plugin_dev, report, simulate};
+use nudge_cli::{admin, conformance, demo, import, plugin_check, plugin_dev, report, serve, simulate};
 
 /// Plugin calls make dozens of small host allocations each (the context
 /// handed in, the decision handed back); mimalloc serves them faster than
@@ -45,6 +45,9 @@ enum Command {
     /// The experiments a tenant runs: arms and weights, step, start and stop.
     #[command(subcommand)]
     Experiment(ExperimentCommand),
+    /// Serve the HTTP API for tenants and operators on a data directory,
+    /// running what falls due every second, until SIGTERM or Ctrl-C.
+    Serve(serve::Options),
     /// Internal: compile a component read on stdin under a memory limit.
     #[command(name = "__compile-worker", hide = true)]
     CompileWorker {
@@ -176,6 +179,7 @@ fn main() -> ExitCode {
         Command::Experiment(ExperimentCommand::Set(options)) => report::set(&options),
         Command::Experiment(ExperimentCommand::List(target)) => report::list(&target),
         Command::Experiment(ExperimentCommand::Remove { name, target }) => report::remove(&name, &target),
+        Command::Serve(options) => serve::main(&options),
         Command::CompileWorker { memory_bytes } => {
             return nudge_runtime::worker_main(&nudge_cli::config::limits(), memory_bytes);
         }

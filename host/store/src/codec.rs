@@ -59,6 +59,9 @@ record!(nudge_core::Incident, "incident", 1);
 record!(crate::PluginRecord, "plugin", 1);
 record!(crate::ScheduleEntry, "schedule entry", 1);
 record!(crate::SendRecord, "send record", 1);
+record!(crate::ApiKeyRecord, "api key", 1);
+record!(crate::IdempotencyRecord, "idempotency", 1);
+record!(crate::WebhookSecretsRecord, "webhook secrets", 1);
 
 #[cfg(test)]
 mod tests {

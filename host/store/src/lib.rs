@@ -22,6 +22,7 @@
 //! assert_eq!(store.tenant(&tenant.id).unwrap().unwrap().name, "Acme");
 //! ```
 
+mod access;
 mod codec;
 mod error;
 mod marks;
@@ -32,6 +33,7 @@ mod sends;
 mod store;
 mod tx;
 
+pub use access::{ApiKeyRecord, IdempotencyRecord, WebhookSecretsRecord};
 pub use codec::Record;
 pub use error::{Error, Result};
 pub use plugins::{DryRunReport, PluginRecord};
