@@ -2,7 +2,7 @@
 //! to `wasm32-wasip2`, in one nested cargo invocation.
 //!
 //! The nested build uses its own target directory next to the outer profile
-//! directory (`target/<profile>/wasm-guests`): it never waits on the outer
+//! directory (`target/<profile>/wasm-guests/<checkout>`): it never waits on the outer
 //! build's lock, and it stays incremental from one build to the next.
 
 use std::env;
@@ -93,14 +93,26 @@ fn run() -> Result<(), String> {
     let manifest_dir = PathBuf::from(required_env("CARGO_MANIFEST_DIR")?);
     let workspace =
         manifest_dir.ancestors().nth(2).ok_or("host/bundle is not two levels below the workspace root")?.to_path_buf();
+    // Relative to this package, so cargo checks the sources of the checkout
+    // it builds: two clones sharing one target directory share this build
+    // script's output, and absolute paths would make a clone look fresh
+    // because the other clone's files did not change.
     for path in WATCHED {
-        println!("cargo:rerun-if-changed={}", workspace.join(path).display());
+        println!("cargo:rerun-if-changed=../../{path}");
     }
 
     let out_dir = PathBuf::from(required_env("OUT_DIR")?);
     // OUT_DIR is target/<profile>/build/nudge-bundle-<hash>/out.
     let profile_dir = out_dir.ancestors().nth(3).unwrap_or(&out_dir);
-    let target_dir = profile_dir.join("wasm-guests");
+    // One nested target per checkout: the nested cargo's freshness checks
+    // would otherwise trust artefacts built from another clone's sources.
+    let checkout = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        workspace.hash(&mut hasher);
+        format!("{:016x}", hasher.finish())
+    };
+    let target_dir = profile_dir.join("wasm-guests").join(checkout);
 
     let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     check_wasm_target(&rustc)?;

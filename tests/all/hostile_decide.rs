@@ -50,6 +50,28 @@ fn an_infinite_loop_with_fuel_to_spare_hits_the_deadline() {
 }
 
 #[test]
+fn sleeping_takes_no_time_in_the_sandbox() {
+    // An hour's sleep returns at once: the plugin's clocks never move, so
+    // its timer is already due; the host never blocks on it.
+    let outcome = hostile(DUE, r#"{"misbehave": "sleep", "count": 3600}"#);
+    let decision = outcome.result.as_ref().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decision.segment, "hostile");
+    let wall = Duration::from_micros(outcome.metering.wall_us);
+    assert!(wall < Duration::from_secs(1), "slept {wall:?}");
+}
+
+#[test]
+fn sleeping_forever_is_a_busy_loop_that_fuel_or_the_deadline_ends() {
+    for limits in [limits(), PluginLimits { fuel: 1 << 50, deadline_ms: 50, ..limits() }] {
+        let outcome = hostile_with(DUE, r#"{"misbehave": "sleep-forever"}"#, &limits);
+        let kind = outcome.result.as_ref().err().map(|e| e.kind);
+        assert!(matches!(kind, Some(IncidentKind::OutOfFuel | IncidentKind::Deadline)), "{:?}", outcome.result);
+        let wall = Duration::from_micros(outcome.metering.wall_us);
+        assert!(wall < Duration::from_secs(2), "stopped after {wall:?} under {limits:?}");
+    }
+}
+
+#[test]
 fn deep_recursion_overflows_the_stack() {
     // (func $down (param i32) (result i32) (call $down (i32.add (local.get 0) (i32.const 1))))
     let down = Code::new().local_get(0).i32_const(1).i32_add().call(3).end();

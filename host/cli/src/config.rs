@@ -144,6 +144,8 @@ pub struct TenantDefaults {
 
 /// Address space a compile worker may use by default: 2 GiB.
 pub const DEFAULT_COMPILE_MEMORY_BYTES: u64 = 2 << 30;
+/// The least address space a compile worker may be given: 1.5 GiB.
+pub const MIN_COMPILE_MEMORY_BYTES: u64 = 1536 << 20;
 
 impl Default for Sandbox {
     fn default() -> Self {
@@ -191,10 +193,11 @@ impl Sandbox {
         };
         limits.validate()?;
         let memory = self.compile_memory_bytes;
-        if !(256 << 20..=64 << 30).contains(&memory) {
+        // Below about 1.5 GiB the worker's engine cannot even map its code.
+        if !(MIN_COMPILE_MEMORY_BYTES..=64 << 30).contains(&memory) {
             return Err(format!(
                 "compile_memory_bytes {memory} is outside the range this host allows, {} to {}",
-                256 << 20,
+                MIN_COMPILE_MEMORY_BYTES,
                 64_u64 << 30
             ));
         }

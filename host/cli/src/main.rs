@@ -149,11 +149,11 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     if let Err(err) = nudge_cli::config::init(cli.config.as_deref()) {
-        eprintln!("error: {err:#}");
+        nudge_cli::errln!("error: {err:#}");
         return ExitCode::FAILURE;
     }
     if let Err(err) = nudge_cli::runtime::use_compile_worker() {
-        eprintln!("error: {err:#}");
+        nudge_cli::errln!("error: {err:#}");
         return ExitCode::FAILURE;
     }
     let result = match cli.command {
@@ -187,7 +187,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            nudge_cli::errln!("error: {err:#}");
             ExitCode::FAILURE
         }
     }

@@ -56,16 +56,51 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
-/// Writes one line to stdout. A closed pipe (`nudge ... | head -1`) is not
-/// an error worth a panic: the rest of the output is simply not wanted.
+/// `text` safe for a terminal: control characters other than newline and
+/// tab become `\u{..}` escapes. Plugins choose their names, logs and error
+/// texts, and an escape sequence in them must not recolour, retitle or
+/// clear the operator's terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Writes one line to stdout, made [`printable`]. A closed pipe
+/// (`nudge ... | head -1`) is not an error worth a panic: the rest of the
+/// output is simply not wanted.
 pub fn line(text: &str) {
     let mut out = std::io::stdout().lock();
-    let written = out.write_all(text.as_bytes()).and_then(|()| out.write_all(b"\n"));
+    let written = out.write_all(printable(text).as_bytes()).and_then(|()| out.write_all(b"\n"));
     if let Err(e) = written
         && e.kind() != ErrorKind::BrokenPipe
     {
-        eprintln!("error: cannot write to stdout: {e}");
+        error_line(&format!("error: cannot write to stdout: {e}"));
     }
+}
+
+/// Writes one line to stderr, made [`printable`]; a closed stderr is ignored
+/// (there is nowhere left to say anything).
+pub fn error_line(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(printable(text).as_bytes()).and_then(|()| err.write_all(b"\n"));
+}
+
+/// `eprintln!` that survives a closed stderr and escapes control characters.
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::output::error_line(&format!($($arg)*))
+    };
 }
 
 /// `println!` that survives a closed stdout.
@@ -93,5 +128,12 @@ mod tests {
         std::fs::write(&path, [0u8; 10]).unwrap();
         assert_eq!(read_capped(&path, 10).unwrap().len(), 10);
         assert!(read_capped(&path, 9).unwrap_err().to_string().contains("larger than 9 bytes"));
+    }
+
+    #[test]
+    fn escape_sequences_from_plugins_are_shown_not_obeyed() {
+        assert_eq!(printable("plain text\nand a\ttab"), "plain text\nand a\ttab");
+        assert_eq!(printable("ev\u{1b}[31mil\u{7}\0x\r"), "ev\\u{1b}[31mil\\u{7}\\u{0}x\\u{d}");
+        assert_eq!(printable("C1 \u{9b}2J"), "C1 \\u{9b}2J");
     }
 }

@@ -66,7 +66,7 @@ pub fn main(options: &Options) -> Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
         let local = listener.local_addr().context("reading the listening address")?;
         // Said on stderr so that scripts binding port 0 can find the port.
-        eprintln!("nudge serve: listening on http://{local} (data in {})", options.data_dir.display());
+        crate::errln!("nudge serve: listening on http://{local} (data in {})", options.data_dir.display());
         nudge_server::run(listener, scheduler, config, shutdown_signal()).await.context("serving")
     })?;
     Ok(ExitCode::SUCCESS)

@@ -78,6 +78,9 @@ fn validate(kind: &'static str, value: &str) -> Result<()> {
         Some("longer than 128 bytes")
     } else if !value.bytes().all(|b| b.is_ascii_graphic() && b != b'/') {
         Some("only printable ASCII without spaces or '/' is allowed")
+    } else if value == "." || value == ".." {
+        // Ids name directories and files (the outbox, per tenant).
+        Some("'.' and '..' are not allowed")
     } else {
         None
     };
@@ -126,6 +129,16 @@ mod tests {
         assert!(CustomerId::new("a b").is_err());
         assert!(InvoiceId::new("x".repeat(129)).is_err());
         assert_eq!(CustomerId::new("0379-NEVHP").unwrap().as_str(), "0379-NEVHP");
+    }
+
+    #[test]
+    fn ids_that_would_name_a_parent_or_the_same_directory_are_refused() {
+        for bad in [".", ".."] {
+            let err = TenantId::new(bad).unwrap_err().to_string();
+            assert!(err.contains("'.' and '..' are not allowed"), "{err}");
+            assert!(InvoiceId::new(bad).is_err());
+        }
+        assert!(TenantId::new("...").is_ok() && TenantId::new(".acme").is_ok());
     }
 
     #[test]

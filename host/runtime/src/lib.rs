@@ -29,6 +29,7 @@ mod metrics;
 mod pipe;
 mod plugin;
 mod runtime;
+mod sleep;
 mod state;
 mod validate;
 mod worker;

@@ -68,6 +68,7 @@ impl Runtime {
         let engine = Engine::new(&engine_config(&limits, true)).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        crate::sleep::add_to_linker(&mut linker).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         Policy::add_to_linker::<State, HasSelf<State>>(&mut linker, |state| state)
             .map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         if limits.epoch_deadlines {

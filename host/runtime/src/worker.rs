@@ -119,6 +119,13 @@ pub fn worker_main(limits: &Limits, memory_bytes: u64) -> ExitCode {
 fn run_worker(limits: &Limits, memory_bytes: u64) -> Result<(), String> {
     rlimit::setrlimit(rlimit::Resource::AS, memory_bytes, memory_bytes)
         .map_err(|e| format!("cannot limit the compile worker's memory: {e}"))?;
+    // The host kills the worker at the tenant's compile timeout; this bounds
+    // it on its own too, should the host die first: the longest compile any
+    // tenant may have, on every core parallel compilation can use.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+    let cpu_seconds = limits.max_compile_timeout_ms.div_ceil(1000).saturating_mul(cores).saturating_add(1);
+    rlimit::setrlimit(rlimit::Resource::CPU, cpu_seconds, cpu_seconds)
+        .map_err(|e| format!("cannot limit the compile worker's CPU time: {e}"))?;
     let mut input = Vec::new();
     std::io::stdin().read_to_end(&mut input).map_err(|e| format!("reading the component: {e}"))?;
     // Same settings as the host's engine, but no pooled slots: the worker

@@ -127,6 +127,14 @@ impl Policy for Hostile {
             }
             "burn" => Ok(Decision::stop("hostile", burn(count(1_000_000)? as u64).to_string())),
             "peek" => Ok(Decision::stop("hostile", peek().to_string())),
+            // Sleeps an hour (`count` seconds), or forever an hour at a time.
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(count(3600)? as u64));
+                Ok(Decision::stop("hostile", "slept"))
+            }
+            "sleep-forever" => loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            },
             "log-flood" => {
                 let line = "l".repeat(1 << 10);
                 for _ in 0..count(1_000)? {
