@@ -251,6 +251,22 @@ fn a_closed_stdout_is_not_a_panic() {
 }
 
 #[test]
+fn a_closed_stderr_is_not_a_panic() {
+    // `nudge ... 2>&1 | head -0`: the error has nowhere to go, and the exit
+    // code still says what happened (1), not a panic (101).
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nudge"))
+        .args(["import", "/nonexistent/ar.csv", "--data-dir", dir.path().join("d").to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take()); // closed before the error is written
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{status}");
+}
+
+#[test]
 fn tenant_limits_outside_the_host_ceilings_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
