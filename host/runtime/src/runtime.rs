@@ -4,7 +4,7 @@ use std::{sync::Arc, thread, time::Duration};
 
 use sha2::{Digest, Sha256};
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, WasmFeatures,
     component::{Component, HasSelf, Linker},
 };
 
@@ -191,8 +191,24 @@ pub(crate) fn engine_config(limits: &Limits, pooled: bool) -> Config {
         .epoch_interruption(limits.epoch_deadlines)
         .max_wasm_stack(limits.wasm_stack_bytes)
         .cranelift_nan_canonicalization(true)
-        // Threads, GC, function references, exceptions and component-model
-        // async are not even compiled in: those wasmtime features are off.
+        // Proposals no policy needs are switched off, so that a component
+        // using them is refused at upload. Threads, GC, exceptions and
+        // component-model async are not even compiled in (those wasmtime
+        // features are off); function references are part of the Wasm 3.0
+        // set wasmtime enables by default, so they need switching off here.
+        .wasm_features(
+            WasmFeatures::FUNCTION_REFERENCES
+                | WasmFeatures::GC
+                | WasmFeatures::EXCEPTIONS
+                | WasmFeatures::LEGACY_EXCEPTIONS
+                | WasmFeatures::THREADS
+                | WasmFeatures::SHARED_EVERYTHING_THREADS
+                | WasmFeatures::STACK_SWITCHING
+                | WasmFeatures::CM_ASYNC
+                | WasmFeatures::CM_ASYNC_STACKFUL
+                | WasmFeatures::CM_THREADING,
+            false,
+        )
         .wasm_gc(false)
         .wasm_stack_switching(false)
         .parallel_compilation(false);

@@ -51,3 +51,43 @@ fn wasmtime_precompiled_header() -> Vec<u8> {
     bytes.resize(4096, 0);
     bytes
 }
+
+/// Components whose core code uses a proposal the host does not support,
+/// and what the refusal says. Each would get past validation on an engine
+/// with the proposal on (and then fail the type-check for want of exports),
+/// so a refusal naming the proposal proves the engine has it switched off.
+const DISABLED_PROPOSALS: &[(&str, &str, &str)] = &[
+    ("threads", r#"(component (core module (memory 1 1 shared)))"#, "threads must be enabled"),
+    ("exceptions", r#"(component (core module (tag $e) (func (throw $e))))"#, "exceptions proposal not enabled"),
+    (
+        "function references",
+        r#"(component (core module (type $f (func)) (func (param (ref $f)))))"#,
+        "function references required",
+    ),
+    ("gc", r#"(component (core module (type (struct (field i32)))))"#, "without the gc feature"),
+    (
+        "component-model async",
+        r#"(component (core func (canon waitable-set.new)))"#,
+        "requires the component model async feature",
+    ),
+    (
+        "stack switching",
+        r#"(component (core module (type $f (func)) (type $c (cont $f))))"#,
+        "stack switching is disabled",
+    ),
+];
+
+#[test]
+fn components_using_disabled_proposals_are_refused_at_upload() {
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    for (proposal, text, reason) in DISABLED_PROPOSALS {
+        let bytes = wat::parse_str(text).unwrap_or_else(|e| panic!("{proposal}: {e}"));
+        match runtime.load(&bytes) {
+            Err(LoadError::Compile(message)) => {
+                assert!(message.contains(reason), "{proposal}: expected {reason:?} in: {message}");
+            }
+            Err(other) => panic!("{proposal}: refused for the wrong reason: {other}"),
+            Ok(_) => panic!("{proposal}: a component using it was accepted"),
+        }
+    }
+}
