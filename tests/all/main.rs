@@ -9,6 +9,7 @@ mod containment;
 mod crash;
 mod encode;
 mod experiments;
+mod fallback;
 mod frequency_caps;
 mod harness;
 mod hostile_decide;

@@ -51,7 +51,8 @@ pub enum EventKind {
         action: String,
         /// Plugin version, `None` for the built-in default policy.
         plugin_version: Option<u32>,
-        /// True when the built-in default policy decided instead of the plugin.
+        /// True when something other than the active version decided: the
+        /// previous version (`plugin_version`) or the built-in default policy.
         fallback: bool,
     },
     /// A notice was scheduled.

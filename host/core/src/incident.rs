@@ -38,6 +38,15 @@ impl IncidentKind {
             IncidentKind::Instantiation => "instantiation",
         }
     }
+
+    /// Whether the failure is the plugin's doing, and so counts towards the
+    /// circuit breaker. An instantiation failure is the host's (no pooled
+    /// slot free, a cache or store error): it is recorded, but never switches
+    /// the version off. A plugin that creates too many instances is a
+    /// `ResourceLimit`, not an `Instantiation`.
+    pub fn is_plugin_fault(self) -> bool {
+        !matches!(self, IncidentKind::Instantiation)
+    }
 }
 
 /// One failed plugin call, recorded against the plugin version.

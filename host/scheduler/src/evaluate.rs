@@ -96,7 +96,7 @@ impl Scheduler {
                     invoice: invoice_id.clone(),
                     segment: decision.segment.clone(),
                     action: decision.action.as_str().to_string(),
-                    plugin_version: if fallback { None } else { plugin_version },
+                    plugin_version,
                     fallback,
                 },
             )?;
@@ -141,7 +141,7 @@ impl Scheduler {
                             requested_at: n.send_at,
                             send_at,
                             state: NoticeState::Scheduled,
-                            plugin_version: if fallback { None } else { plugin_version },
+                            plugin_version,
                             experiment_arms: experiments::for_step(
                                 &tenant.settings.experiments,
                                 &ctx.experiments,

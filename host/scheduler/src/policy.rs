@@ -88,6 +88,9 @@ impl Scheduler {
             fallback: fallback.to_string(),
         };
         self.store.transact(|tx| tx.record_incident(&incident))?;
+        if !incident.kind.is_plugin_fault() {
+            return Ok(());
+        }
         let tripped = lock(&self.breaker).record(&tenant.id, version, false);
         if let Some(failures) = tripped {
             self.switch_off(tenant, version, failures, ctx.now)?;
