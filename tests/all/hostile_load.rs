@@ -290,3 +290,43 @@ fn a_describe_that_points_outside_its_memory_is_refused() {
     assert!(matches!(error, LoadError::Describe(_)), "{error:?}");
     says(&error, "out of bounds");
 }
+
+#[test]
+fn a_component_too_slow_to_compile_is_cut_off_at_the_tenant_s_compile_timeout() {
+    // 20 helper functions of 100,000 dependent additions each: 6 MB of code,
+    // under the 8 MiB upload cap, that takes cranelift many seconds. The
+    // compile worker is killed at the tenant's timeout and the upload is
+    // refused; the host loads the next plugin as usual.
+    let mut sum = Code::new().i32_const(0);
+    for _ in 0..100_000 {
+        sum = sum.i32_const(1).i32_add();
+    }
+    let sum = sum.drop_().end();
+    let helpers = (0..20).map(|_| (Vec::new(), Vec::new(), sum.clone())).collect();
+    let bomb = policy_component(&policy_module(canned_stop(), canned_describe(), helpers));
+    assert!(
+        bomb.len() > 5_000_000 && bomb.len() < PluginLimits::default().max_component_bytes as usize,
+        "{}",
+        bomb.len()
+    );
+    let runtime = nudge_runtime::Runtime::with_options(
+        nudge_runtime::Limits::default(),
+        nudge_runtime::RuntimeOptions {
+            cache_dir: None,
+            compile_worker: Some(nudge_runtime::CompileWorker {
+                program: env!("CARGO_BIN_EXE_nudge-compile-worker").into(),
+                args: Vec::new(),
+                memory_bytes: 2 << 30,
+            }),
+        },
+    )
+    .unwrap();
+    let limits = PluginLimits { compile_timeout_ms: 1_000, ..PluginLimits::default() };
+    let started = Instant::now();
+    let error = runtime.load_with(&bomb, &limits).expect_err("a compile bomb must be refused");
+    let took = started.elapsed();
+    assert!(matches!(error, LoadError::CompileTimeout(_)), "{error:?}");
+    says(&error, "compile timeout");
+    assert!(took < Duration::from_secs(10), "cut off after {took:?}");
+    assert!(runtime.load(STANDARD_POLICY).is_ok(), "the host still compiles the next upload");
+}

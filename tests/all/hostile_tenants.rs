@@ -131,3 +131,62 @@ fn refused_uploads_leave_nothing_behind() {
     };
     assert_eq!(fixture, "due-in-3-days");
 }
+
+#[test]
+fn each_hostile_decision_in_production_is_an_incident_naming_its_reason_beside_a_calm_neighbour() {
+    // The hostile guest passes its upload's dry runs, then, under its
+    // tenant's configuration, does one hostile thing on every decision.
+    // Each mode gets a tenant of its own in one scheduler, beside a calm
+    // neighbour whose invoices are decided between theirs.
+    let cases: &[(&str, IncidentKind, &str)] = &[
+        (r#"{"misbehave": "panic"}"#, IncidentKind::Trap, "unreachable"),
+        (r#"{"misbehave": "recurse"}"#, IncidentKind::Trap, "stack"),
+        (r#"{"misbehave": "grow-memory"}"#, IncidentKind::ResourceLimit, "linear memory"),
+        (r#"{"misbehave": "burn", "count": 1000000000}"#, IncidentKind::OutOfFuel, "fuel"),
+        (r#"{"misbehave": "long-segment", "count": 1000}"#, IncidentKind::InvalidDecision, "segment"),
+        (r#"{"misbehave": "long-segment", "count": 100000}"#, IncidentKind::InvalidDecision, "over the cap"),
+        (r#"{"misbehave": "long-step", "count": 1000}"#, IncidentKind::InvalidDecision, "step"),
+        (r#"{"misbehave": "long-field-value", "count": 5000}"#, IncidentKind::InvalidDecision, "field"),
+        (r#"{"misbehave": "many-fields", "count": 200}"#, IncidentKind::InvalidDecision, "field"),
+        (r#"{"misbehave": "bad-label"}"#, IncidentKind::InvalidDecision, "segment"),
+        (r#"{"misbehave": "send-in-past"}"#, IncidentKind::InvalidDecision, "before now"),
+        (r#"{"misbehave": "send-ahead"}"#, IncidentKind::InvalidDecision, "after now"),
+        (r#"{"misbehave": "wait-ahead"}"#, IncidentKind::InvalidDecision, "after now"),
+        (r#"{"misbehave": "channel", "channel": "push"}"#, IncidentKind::InvalidDecision, "push"),
+        (r#"{"misbehave": "error-flood", "count": 2000}"#, IncidentKind::PolicyError, "[truncated]"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let scheduler = scheduler(&dir);
+    let neighbour = put_tenant(&scheduler, "neighbour", "{}");
+    scheduler.install_plugin(&neighbour, STANDARD_POLICY, start()).unwrap();
+    let hostile_guest = std::fs::read(test_guests::HOSTILE).unwrap();
+    let now: Timestamp = "2024-03-05T12:00:00Z".parse().unwrap();
+    let due: jiff::civil::Date = "2024-03-01".parse().unwrap();
+    for (i, (config, kind, needle)) in cases.iter().enumerate() {
+        let tenant = put_tenant(&scheduler, &format!("hostile-{i}"), config);
+        scheduler.install_plugin(&tenant, &hostile_guest, start()).unwrap();
+        for t in [&tenant, &neighbour] {
+            let customer = format!("c{i}");
+            scheduler.upsert_customer(&crate::harness::customer(t, &customer, "Europe/London"), start()).unwrap();
+            let invoice = crate::harness::invoice(t, &format!("inv-{i}"), &customer, due, 5_000);
+            scheduler.upsert_invoice(&invoice, now).unwrap();
+        }
+        let incidents = scheduler.store().incidents(&tenant).unwrap();
+        assert_eq!(incidents.len(), 1, "{config}: {incidents:?}");
+        let incident = &incidents[0];
+        assert_eq!(incident.kind, *kind, "{config}: {}", incident.message);
+        assert!(incident.message.contains(needle), "{config}: expected {needle:?} in {}", incident.message);
+        assert!(incident.message.len() <= 4096, "{config}: the message is bounded ({} bytes)", incident.message.len());
+        assert_eq!(incident.fallback, "default-policy");
+        assert!(incident.wall_us > 0, "{config}: the failed call is metered");
+        // The invoice is still looked after (the default policy decided).
+        let notices = scheduler.store().notices(&tenant).unwrap();
+        assert_eq!(notices.len(), 1, "{config}: the default policy notified");
+        assert_eq!(notices[0].plugin_version, None);
+        // The neighbour's decision on the same moment succeeded.
+        assert!(scheduler.store().incidents(&neighbour).unwrap().is_empty(), "{config}");
+        let calm = scheduler.store().notices(&neighbour).unwrap();
+        assert_eq!(calm.len(), i + 1, "{config}: the neighbour's plugin decided");
+        assert!(calm.iter().all(|n| n.plugin_version == Some(1)));
+    }
+}

@@ -402,3 +402,46 @@ fn the_host_configuration_file_is_read_and_checked_by_every_command() {
     assert_eq!(code, 1);
     assert!(err.contains("nudge.toml") && err.contains("line 3") && err.contains("wasm_stack"), "{err}");
 }
+
+#[test]
+fn plugin_check_exits_0_or_1_on_any_damaged_component_never_a_signal() {
+    // Truncations and bit flips spread over the standard policy, which hit
+    // every section: headers, types, code, data, custom sections. Whatever
+    // the damage, `check` answers with a verdict (exit 0 or 1 and a JSON
+    // report, a reason when refused); `nudge()` fails on any signal.
+    let original = nudge_bundle::STANDARD_POLICY.to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    // (what was done, the bytes, whether it must be refused)
+    let mut cases: Vec<(String, Vec<u8>, bool)> = Vec::new();
+    for i in 1..=8 {
+        let cut = original.len() * i / 9;
+        cases.push((format!("truncated at {cut}"), original[..cut].to_vec(), true));
+    }
+    for i in 0..12 {
+        // Offsets from the header to the end, not evenly spaced.
+        let at = 8 + (original.len() - 9) * (i * i) / 121;
+        let mut bytes = original.clone();
+        bytes[at] ^= 0x5a;
+        // A flip in a data segment or a custom section can leave a valid
+        // component: accepted or refused, it must be a verdict.
+        cases.push((format!("byte {at} flipped"), bytes, false));
+    }
+    let mut padded = original.clone();
+    padded.extend_from_slice(&[0xff; 64]);
+    cases.push(("trailing garbage".into(), padded, true));
+    cases.push(("header only".into(), original[..8].to_vec(), true));
+    cases.push(("empty".into(), Vec::new(), true));
+    for (name, bytes, must_refuse) in &cases {
+        let path = dir.path().join("damaged.wasm");
+        std::fs::write(&path, bytes).unwrap();
+        let (code, json) = check_json(&path);
+        assert!(code == 0 || code == 1, "{name}: exit code {code}");
+        assert_eq!(json["ok"], code == 0, "{name}: {json}");
+        assert!(!must_refuse || code == 1, "{name}: must be refused: {json}");
+        if code == 1 {
+            assert!(!json["reason"].as_str().unwrap().is_empty(), "{name}: a refusal says why: {json}");
+        }
+    }
+    let (code, json) = check_json(dir.path());
+    assert_eq!(code, 1, "a directory: {json}");
+}
