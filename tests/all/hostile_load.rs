@@ -330,3 +330,16 @@ fn a_component_too_slow_to_compile_is_cut_off_at_the_tenant_s_compile_timeout() 
     assert!(took < Duration::from_secs(10), "cut off after {took:?}");
     assert!(runtime.load(STANDARD_POLICY).is_ok(), "the host still compiles the next upload");
 }
+
+#[test]
+fn a_module_with_more_tables_than_the_host_allows_is_refused_at_upload() {
+    let mut module = policy_module(canned_stop(), canned_describe(), Vec::new());
+    for _ in 0..20 {
+        module.table(1, Some(1));
+    }
+    // The instance pool allows one table per core module; a plugin instance
+    // (all its core instances) at most `MAX_TABLES`.
+    let error = refused(&policy_component(&module));
+    assert!(matches!(error, LoadError::Compile(_)), "{error:?}");
+    says(&error, "defined tables count of 21 exceeds the per-instance limit of 1");
+}

@@ -36,7 +36,7 @@ mod worker;
 
 pub use error::{CallError, LoadError};
 pub use imports::ALLOWED_TEXT as ALLOWED_IMPORTS;
-pub use limits::{Limits, MAX_COMPONENT_BYTES, MAX_DEADLINE_MS, MAX_FUEL, PluginLimits};
+pub use limits::{Limits, MAX_COMPONENT_BYTES, MAX_DEADLINE_MS, MAX_FUEL, MAX_MEMORIES, MAX_TABLES, PluginLimits};
 pub use metrics::Metrics;
 pub use plugin::{Instance, Metering, Outcome, Plugin, PolicyInfo};
 pub use runtime::{Runtime, RuntimeOptions};

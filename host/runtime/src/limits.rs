@@ -102,6 +102,13 @@ pub const MAX_DEADLINE_MS: u64 = 5_000;
 /// Largest component any tenant may upload, in bytes.
 pub const MAX_COMPONENT_BYTES: u64 = 64 << 20;
 
+/// Tables one plugin instance may create, over all its core instances (the
+/// pool allows one per core module).
+pub const MAX_TABLES: usize = 16;
+/// Memories one plugin instance may create, over all its core instances
+/// (the pool allows one per core module).
+pub const MAX_MEMORIES: usize = 4;
+
 /// A limit a plugin tried to exceed; the call traps with it.
 #[derive(Debug, thiserror::Error)]
 #[error("plugin tried to grow {what} to {desired} {unit}, over its limit of {limit}")]
@@ -163,10 +170,10 @@ impl wasmtime::ResourceLimiter for Meter {
     }
 
     fn tables(&self) -> usize {
-        16
+        MAX_TABLES
     }
 
     fn memories(&self) -> usize {
-        4
+        MAX_MEMORIES
     }
 }

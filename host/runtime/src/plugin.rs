@@ -9,7 +9,7 @@ use crate::{
     CallError, LoadError, PluginLimits,
     bindings::{self, Policy, PolicyPre},
     fixtures,
-    limits::LimitExceeded,
+    limits::{LimitExceeded, MAX_MEMORIES, MAX_TABLES},
     runtime::{EPOCH_TICK, Runtime},
     state::{FixedClock, State},
     validate,
@@ -195,14 +195,20 @@ impl Plugin {
         let policy = bindings::instantiate(&self.pre, &mut store).map_err(|err| {
             if err.downcast_ref::<Trap>().is_some() || err.downcast_ref::<LimitExceeded>().is_some() {
                 classify(err, limits)
-            } else if format!("{err:#}").contains(INSTANCE_COUNT_EXCEEDED) {
-                CallError::new(
-                    IncidentKind::ResourceLimit,
-                    format!(
+            } else if let Some(what) = count_exceeded(&format!("{err:#}")) {
+                let message = match what {
+                    "instance" => format!(
                         "plugin creates more core wasm instances than its limit of {} (`core_instances`)",
                         limits.core_instances
                     ),
-                )
+                    "table" => {
+                        format!("plugin creates more than {MAX_TABLES} tables, the host's limit per plugin instance")
+                    }
+                    _ => format!(
+                        "plugin creates more than {MAX_MEMORIES} memories, the host's limit per plugin instance"
+                    ),
+                };
+                CallError::new(IncidentKind::ResourceLimit, message)
             } else {
                 // No slot free, or another host-side reason: not the plugin's fault.
                 CallError::new(IncidentKind::Instantiation, format!("{err:#}"))
@@ -324,8 +330,13 @@ fn one_line(log: &[String]) -> String {
     log.iter().flat_map(|l| l.lines()).map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" | ")
 }
 
-/// How wasmtime says a store went past `ResourceLimiter::instances`.
-const INSTANCE_COUNT_EXCEEDED: &str = "instance count too high";
+/// Which count a store went past (`instance`, `table` or `memory`), from
+/// wasmtime's message "resource limit exceeded: {what} count too high at
+/// {n}" when instantiating beyond `ResourceLimiter::{instances, tables,
+/// memories}`: the plugin's doing, unlike a pool with no free slot.
+fn count_exceeded(message: &str) -> Option<&'static str> {
+    ["instance", "table", "memory"].into_iter().find(|what| message.contains(&format!("{what} count too high")))
+}
 
 /// How wasmtime says a copy out of the guest ran past the hostcall budget.
 const HOSTCALL_FUEL_EXHAUSTED: &str = "fuel allocated for hostcalls has been exhausted";
