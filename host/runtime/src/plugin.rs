@@ -153,11 +153,23 @@ impl Plugin {
     /// Runs `decide` on every fixture; the first failure rejects the plugin.
     /// Returns the worst metering over all fixtures.
     pub fn dry_run(&self, limits: &PluginLimits) -> Result<Metering, LoadError> {
+        self.dry_run_checked(limits, |_| Ok(()))
+    }
+
+    /// Like [`Plugin::dry_run`], with each decision also put to `check`:
+    /// the checks only the embedder can make (templates the tenant has),
+    /// so that a plugin whose decisions production would refuse is refused
+    /// at upload.
+    pub fn dry_run_checked(
+        &self,
+        limits: &PluginLimits,
+        check: impl Fn(&Decision) -> Result<(), CallError>,
+    ) -> Result<Metering, LoadError> {
         let mut worst = Metering::default();
         for (name, ctx) in fixtures::contexts() {
             let outcome = self.decide_with(&ctx, limits);
             worst = worst.max(outcome.metering);
-            if let Err(error) = outcome.result {
+            if let Err(error) = outcome.result.and_then(|decision| check(&decision)) {
                 return Err(LoadError::DryRun { fixture: name.to_string(), error });
             }
         }

@@ -91,3 +91,34 @@ fn components_using_disabled_proposals_are_refused_at_upload() {
         }
     }
 }
+
+#[test]
+fn a_dry_run_puts_every_decision_to_the_embedder_s_check() {
+    // The scheduler checks what only it can judge (the tenant's templates)
+    // in the dry runs too, so a plugin production would refuse is refused
+    // at upload.
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    let plugin = runtime.load(nudge_bundle::STANDARD_POLICY).unwrap();
+    let limits = nudge_runtime::PluginLimits::default();
+    assert!(plugin.dry_run_checked(&limits, |_| Ok(())).is_ok());
+    let seen = std::cell::Cell::new(0);
+    let refuse_notices = |decision: &nudge_core::Decision| {
+        seen.set(seen.get() + 1);
+        match decision.action {
+            nudge_core::Action::Notify(_) => Err(nudge_runtime::CallError {
+                kind: nudge_core::IncidentKind::InvalidDecision,
+                message: "template \"x\" does not exist".into(),
+            }),
+            _ => Ok(()),
+        }
+    };
+    match plugin.dry_run_checked(&limits, refuse_notices) {
+        Err(LoadError::DryRun { fixture, error }) => {
+            assert!(!fixture.is_empty());
+            assert_eq!(error.kind, nudge_core::IncidentKind::InvalidDecision);
+            assert!(error.message.contains("does not exist"), "{}", error.message);
+        }
+        other => panic!("the check's refusal must reject the plugin: {other:?}"),
+    }
+    assert!(seen.get() >= 1);
+}

@@ -21,7 +21,7 @@ impl Scheduler {
         let limits = tenant.settings.limits;
         self.runtime.limits().check(&limits).map_err(LoadError::Limits)?;
         let plugin = self.runtime.load_with(bytes, &limits)?;
-        let worst = plugin.dry_run(&limits)?;
+        let worst = plugin.dry_run_checked(&limits, crate::policy::check_host_values)?;
         let draft = PluginRecord {
             tenant: tenant.id.clone(),
             version: 0,

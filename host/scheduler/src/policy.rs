@@ -53,7 +53,7 @@ impl Scheduler {
             (CallError { kind: IncidentKind::Instantiation, message: e.to_string() }, Metering::default())
         })?;
         let outcome = plugin.decide_with(ctx, &tenant.settings.limits);
-        let result = outcome.result.and_then(check_host_values);
+        let result = outcome.result.and_then(|decision| check_host_values(&decision).map(|()| decision));
         match result {
             Ok(decision) => {
                 lock(&self.breaker).record(&tenant.id, version, true);
@@ -110,8 +110,9 @@ impl Scheduler {
     }
 }
 
-/// Checks values only the host can judge (templates the tenant has).
-fn check_host_values(decision: Decision) -> Result<Decision, CallError> {
+/// Checks values only the host can judge (templates the tenant has), in
+/// production and in an upload's dry runs.
+pub(crate) fn check_host_values(decision: &Decision) -> Result<(), CallError> {
     if let Action::Notify(n) = &decision.action
         && !n.template.is_empty()
     {
@@ -123,5 +124,5 @@ fn check_host_values(decision: Decision) -> Result<Decision, CallError> {
             ),
         });
     }
-    Ok(decision)
+    Ok(())
 }
