@@ -110,6 +110,14 @@ impl NoticeId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Reads an id as [`NoticeId::derive`] writes it (`n` and 16 hex
+    /// digits); `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let hex = text.strip_prefix('n')?;
+        (hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            .then(|| Self(text.to_string()))
+    }
 }
 
 impl fmt::Display for NoticeId {

@@ -20,6 +20,7 @@
 
 mod channel;
 mod context;
+pub mod crypto;
 mod customer;
 mod decision;
 mod error;

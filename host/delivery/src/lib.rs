@@ -25,6 +25,7 @@ mod error;
 mod message;
 mod outbox;
 mod template;
+pub mod tracking;
 
 pub use error::{Error, Result};
 pub use message::Message;
