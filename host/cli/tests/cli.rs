@@ -445,3 +445,42 @@ fn plugin_check_exits_0_or_1_on_any_damaged_component_never_a_signal() {
     let (code, json) = check_json(dir.path());
     assert_eq!(code, 1, "a directory: {json}");
 }
+
+#[test]
+fn plugin_list_tells_the_tenant_why_a_version_was_switched_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let wasm = dir.path().join("standard.wasm");
+    std::fs::write(&wasm, nudge_bundle::STANDARD_POLICY).unwrap();
+    let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/accounts-receivable.csv");
+    let (code, _, err) = nudge(&["import", csv, "--data-dir", data]);
+    assert_eq!(code, 0, "{err}");
+    for _ in 0..2 {
+        let (code, _, err) = nudge(&["plugin", "upload", wasm.to_str().unwrap(), "--data-dir", data, "--activate"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    // What the circuit breaker writes when it switches version 2 off.
+    let reason = "circuit breaker: 10 of the last 20 calls failed; version 1 is active again";
+    {
+        let store = nudge_store::Store::open(dir.path().join("data/store")).unwrap();
+        let tenant = nudge_core::TenantId::new("acme").unwrap();
+        let at = jiff::Timestamp::from_second(1_700_000_000).unwrap();
+        store
+            .transact(|tx| {
+                tx.disable_plugin(&tenant, 2, reason, at)?;
+                tx.activate_plugin(&tenant, 1, at)
+            })
+            .unwrap();
+    }
+    let (code, out, err) = nudge(&["plugin", "list", "--data-dir", data]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].trim_start().starts_with("1 ") && lines[0].ends_with("active"), "{out}");
+    assert!(lines[1].trim_start().starts_with("2 ") && lines[1].ends_with(&format!("switched off: {reason}")), "{out}");
+    let (code, out, _) = nudge(&["plugin", "list", "--data-dir", data, "--json"]);
+    assert_eq!(code, 0);
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[1]["disabled_reason"], reason, "{out}");
+    assert_eq!(rows[0]["active"], true, "{out}");
+}

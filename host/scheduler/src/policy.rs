@@ -98,14 +98,28 @@ impl Scheduler {
         Ok(())
     }
 
+    /// Switches `version` off and, when it was the active version, makes the
+    /// newest earlier version that is not switched off active in the same
+    /// transaction (else the default policy decides): the fallback chain
+    /// keeps its order after the breaker trips.
     fn switch_off(&self, tenant: &Tenant, version: u32, failures: usize, at: Timestamp) -> Result<()> {
         let window = lock(&self.breaker).window();
-        let reason = format!(
-            "circuit breaker: {failures} of the last {window} calls failed; \
-             the previous version or the default policy decides until a version is activated again"
-        );
+        let active = self.store.active_plugin_version(&tenant.id)?;
+        let previous = self.previous_version(&tenant.id, version)?.filter(|_| active == Some(version));
+        let then = match (active == Some(version), previous) {
+            (true, Some(previous)) => format!("version {previous} is active again"),
+            (true, None) => "the default policy decides until a version is activated".to_string(),
+            (false, _) => "it stays off until it is activated again".to_string(),
+        };
+        let reason = format!("circuit breaker: {failures} of the last {window} calls failed; {then}");
         tracing::error!(tenant = %tenant.id, plugin_version = version, "{reason}");
-        self.store.transact(|tx| tx.disable_plugin(&tenant.id, version, &reason, at))?;
+        self.store.transact(|tx| {
+            tx.disable_plugin(&tenant.id, version, &reason, at)?;
+            if let Some(previous) = previous {
+                tx.activate_plugin(&tenant.id, previous, at)?;
+            }
+            Ok(())
+        })?;
         Ok(())
     }
 }
