@@ -7,6 +7,7 @@ mod analytics;
 mod conformance;
 mod containment;
 mod crash;
+mod dashboard;
 mod encode;
 mod experiments;
 mod fallback;

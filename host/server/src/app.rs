@@ -131,6 +131,7 @@ fn route(path: &str) -> ApiResult<(&'static str, Access, Vec<String>)> {
         ["healthz"] => ("/healthz", Access::Public, 0),
         ["readyz"] => ("/readyz", Access::Public, 0),
         ["metrics"] => ("/metrics", Access::Public, 0),
+        ["dashboard"] => ("/dashboard", Access::Public, 0),
         ["v1", "admin", rest @ ..] => (admin::label(rest), Access::Operator, 2),
         ["v1", "stripe", "webhooks", _] => ("/v1/stripe/webhooks/{tenant}", Access::Webhook, 1),
         ["v1", rest @ ..] => (tenant::label(rest), Access::Tenant, 1),
