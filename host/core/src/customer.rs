@@ -60,15 +60,13 @@ impl Customer {
         }
     }
 
-    /// Keeps the unverified marks of `previous` (the stored record this one
-    /// replaces) for the channels whose contact did not change: a new
-    /// address or number is worth trying again.
+    /// Takes the unverified marks of `previous` (the stored record this one
+    /// replaces; the host keeps these marks, not the tenant) for the
+    /// channels whose contact did not change: a new address or number is
+    /// worth trying again.
     pub fn keep_unverified(&mut self, previous: &Customer) {
-        for channel in &previous.unverified {
-            if previous.contact(*channel) == self.contact(*channel) && !self.unverified.contains(channel) {
-                self.unverified.push(*channel);
-            }
-        }
+        self.unverified =
+            previous.unverified.iter().copied().filter(|c| previous.contact(*c) == self.contact(*c)).collect();
     }
 
     /// True when the host may send to this customer on `channel`.
@@ -128,7 +126,7 @@ mod tests {
         let mut same = Customer { unverified: Vec::new(), ..old.clone() };
         same.keep_unverified(&old);
         assert_eq!(same.unverified, [Channel::Email], "the same address stays unverified");
-        let mut changed = Customer { email: Some("ada@new.invalid".into()), unverified: Vec::new(), ..old.clone() };
+        let mut changed = Customer { email: Some("ada@new.invalid".into()), ..old.clone() };
         changed.keep_unverified(&old);
         assert!(changed.unverified.is_empty() && changed.can_reach(Channel::Email));
     }
