@@ -19,6 +19,7 @@ mod hostile_output;
 mod hostile_support;
 mod hostile_tenants;
 mod isolation;
+mod notices;
 mod outbox_check;
 mod polyglot;
 mod privacy;

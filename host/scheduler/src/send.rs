@@ -9,7 +9,7 @@ use nudge_core::{
     Channel, Customer, CustomerId, EventKind, FrequencyCaps, Invoice, MissedSendPolicy, Money, Notice, NoticeState,
     Tenant, TenantId, time,
 };
-use nudge_delivery::{Fields, Message};
+use nudge_delivery::{Fields, Message, tracking::Tracker};
 use nudge_store::{ScheduleEntry, ScheduleKind, SendRecord};
 
 use crate::{Result, Scheduler};
@@ -61,6 +61,7 @@ impl Scheduler {
     /// Sends every due `Send` entry of `entries`, one message per customer:
     /// notices of several invoices due together are combined.
     pub(crate) fn send_all(&self, entries: &[(ScheduleEntry, String)], now: Timestamp) -> Result<()> {
+        let _sending = crate::scheduler::lock(&self.sending);
         let mut order: Vec<(TenantId, CustomerId)> = Vec::new();
         let mut groups: HashMap<(TenantId, CustomerId), Vec<Ready>> = HashMap::new();
         for (entry, step) in entries {
@@ -210,6 +211,7 @@ impl Scheduler {
             let message = match self.message(primary, &others, channel, now) {
                 Ok(m) => m,
                 Err(e) => {
+                    self.count_delivery_error(channel);
                     last_error = e.to_string();
                     continue;
                 }
@@ -220,6 +222,7 @@ impl Scheduler {
                     break;
                 }
                 Err(e) => {
+                    self.count_delivery_error(channel);
                     tracing::warn!(tenant = %tenant.id, notice = %primary.notice.id, %channel, error = %e, "delivery failed");
                     last_error = e.to_string();
                 }
@@ -408,14 +411,17 @@ impl Scheduler {
         fields.insert("days_overdue", overdue.to_string());
         fields.insert("payment_link", invoice.payment_link.clone().unwrap_or_else(|| "(reply to this message)".into()));
         fields.insert("step", notice.step.clone());
-        let rendered = self.templates.get(channel, notice.tone).render(&fields)?;
-        let mut body = rendered.body;
         let mut headers = vec![
             ("Invoice".into(), invoice.id.to_string()),
             ("Step".into(), notice.step.clone()),
             ("Tone".into(), notice.tone.to_string()),
             ("Segment".into(), notice.segment.clone()),
         ];
+        if let Some(tracker) = self.tracker() {
+            add_tracking(&tracker, notice, invoice.payment_link.is_some(), &mut fields, &mut headers);
+        }
+        let rendered = self.templates.get(channel, notice.tone).render(&fields)?;
+        let mut body = rendered.body;
         if !others.is_empty() {
             body.push_str(&combined_list(others, channel));
             let also: Vec<String> = others.iter().map(|r| format!("{}@{}", r.invoice.id, r.notice.step)).collect();
@@ -440,6 +446,33 @@ impl Scheduler {
 /// a crash in between leaves it in the schedule instead of losing it.
 pub(crate) fn intent(tenant: &TenantId, invoice: &nudge_core::InvoiceId, at: Timestamp) -> ScheduleEntry {
     ScheduleEntry { due: at, tenant: tenant.clone(), invoice: invoice.clone(), kind: ScheduleKind::Evaluate }
+}
+
+/// The tracking links of `notice`: the payment link becomes the
+/// click-through (when the invoice has one), and every link is a template
+/// field (`open_pixel`, `unsubscribe_link`, `fair_yes_link`,
+/// `fair_no_link`) and an `X-Nudge-` header of the message.
+fn add_tracking(
+    tracker: &Tracker,
+    notice: &Notice,
+    has_payment_link: bool,
+    fields: &mut Fields,
+    headers: &mut Vec<(String, String)>,
+) {
+    let links = tracker.links(&notice.tenant, &notice.id);
+    if has_payment_link {
+        fields.insert("payment_link", links.click.clone());
+        headers.push(("Click".into(), links.click));
+    }
+    for (field, header, url) in [
+        ("open_pixel", "Open-Pixel", links.open_pixel),
+        ("unsubscribe_link", "Unsubscribe", links.unsubscribe),
+        ("fair_yes_link", "Fair-Yes", links.fair_yes),
+        ("fair_no_link", "Fair-No", links.fair_no),
+    ] {
+        fields.insert(field, url.clone());
+        headers.push((header.into(), url));
+    }
 }
 
 /// What is still owed on an invoice.

@@ -75,6 +75,17 @@ impl From<SchedulerError> for ApiError {
             SchedulerError::Stripe(e) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "stripe_unmappable", e.to_string())
             }
+            SchedulerError::NoSuchNotice(n) => Self::not_found(format!("notice {n}")),
+            SchedulerError::NotCancellable { .. } => {
+                Self::new(StatusCode::CONFLICT, "notice_not_cancellable", err.to_string())
+            }
+            SchedulerError::NoticeNotSent { .. } => Self::new(StatusCode::CONFLICT, "notice_not_sent", err.to_string()),
+            SchedulerError::InvoiceNotOpen { .. } => {
+                Self::new(StatusCode::CONFLICT, "invoice_not_open", err.to_string())
+            }
+            SchedulerError::StepTaken { .. } => Self::new(StatusCode::CONFLICT, "step_taken", err.to_string()),
+            SchedulerError::NoticeLimit(_) => Self::new(StatusCode::CONFLICT, "notice_limit", err.to_string()),
+            SchedulerError::Invalid(message) => Self::invalid(message.clone()),
             SchedulerError::Store(e) => e.into(),
             _ => Self::internal(&err),
         }
