@@ -40,6 +40,15 @@ pub enum Error {
     /// A payment for an invoice that does not exist.
     #[error("invoice {0} does not exist")]
     UnknownInvoice(InvoiceId),
+    /// An uploaded template with problems, each saying where.
+    #[error("the template is not valid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    TemplateInvalid(Vec<nudge_delivery::Issue>),
+    /// A template request that cannot be served: a bad key, too many templates.
+    #[error("{0}")]
+    TemplateRequest(String),
+    /// A template the tenant does not have.
+    #[error("template {0}")]
+    NoSuchTemplate(String),
 }
 
 /// Result with this crate's [`Error`].

@@ -53,7 +53,8 @@ impl Scheduler {
             (CallError { kind: IncidentKind::Instantiation, message: e.to_string() }, Metering::default())
         })?;
         let outcome = plugin.decide_with(ctx, &tenant.settings.limits);
-        let result = outcome.result.and_then(|decision| check_host_values(&decision).map(|()| decision));
+        let known = |template: &str| self.template_known(&tenant.id, template);
+        let result = outcome.result.and_then(|decision| check_host_values(&decision, known).map(|()| decision));
         match result {
             Ok(decision) => {
                 lock(&self.breaker).record(&tenant.id, version, true);
@@ -110,16 +111,18 @@ impl Scheduler {
     }
 }
 
-/// Checks values only the host can judge (templates the tenant has), in
-/// production and in an upload's dry runs.
-pub(crate) fn check_host_values(decision: &Decision) -> Result<(), CallError> {
+/// Checks values only the host can judge, in production and in an
+/// upload's dry runs: a template the policy names must be a tone's default
+/// or one the tenant has (`known`).
+pub(crate) fn check_host_values(decision: &Decision, known: impl Fn(&str) -> bool) -> Result<(), CallError> {
     if let Action::Notify(n) = &decision.action
-        && !n.template.is_empty()
+        && !known(&n.template)
     {
         return Err(CallError {
             kind: IncidentKind::InvalidDecision,
             message: format!(
-                "template {:?} does not exist for this tenant; use \"\" for the default template of the tone",
+                "template {:?} does not exist for this tenant; upload it (`nudge template upload`), \
+                 or use \"\" or a tone for the default template of the tone",
                 n.template
             ),
         });
