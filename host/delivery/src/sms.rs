@@ -16,11 +16,12 @@ const GSM_EXTENDED: &str = "\u{c}^{}\\[~]|€";
 
 /// The encoding an SMS is sent in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum SmsEncoding {
     /// 7-bit GSM alphabet.
+    #[serde(rename = "gsm-7")]
     Gsm7,
     /// UCS-2 (UTF-16).
+    #[serde(rename = "ucs-2")]
     Ucs2,
 }
 

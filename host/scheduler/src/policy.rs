@@ -129,3 +129,36 @@ pub(crate) fn check_host_values(decision: &Decision, known: impl Fn(&str) -> boo
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nudge_core::{Channel, Notify, Tone};
+
+    fn naming(template: &str) -> Decision {
+        Decision {
+            segment: "regular".into(),
+            action: Action::Notify(Notify {
+                send_at: Timestamp::UNIX_EPOCH,
+                channel: Channel::Email,
+                fallbacks: Vec::new(),
+                tone: Tone::Firm,
+                template: template.into(),
+                step: "overdue-1".into(),
+                fields: Vec::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_named_template_must_be_known_to_the_tenant() {
+        let known = |name: &str| name.is_empty() || name == "firm" || name == "winback";
+        assert!(check_host_values(&naming("winback"), known).is_ok());
+        assert!(check_host_values(&naming(""), known).is_ok());
+        let err = check_host_values(&naming("nonesuch"), known).unwrap_err();
+        assert_eq!(err.kind, IncidentKind::InvalidDecision);
+        assert!(err.message.contains("\"nonesuch\" does not exist for this tenant"), "{}", err.message);
+        let wait = Decision { segment: "x".into(), action: Action::Wait { until: Timestamp::UNIX_EPOCH } };
+        assert!(check_host_values(&wait, |_| false).is_ok(), "only notices name templates");
+    }
+}

@@ -76,6 +76,14 @@ impl From<SchedulerError> for ApiError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "stripe_unmappable", e.to_string())
             }
             SchedulerError::Store(e) => e.into(),
+            SchedulerError::TemplateInvalid(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "template_invalid", err.to_string())
+            }
+            SchedulerError::TemplateRequest(_) => Self::invalid(err.to_string()),
+            SchedulerError::NoSuchTemplate(t) => Self::not_found(format!("template {t}")),
+            SchedulerError::Delivery(nudge_delivery::Error::Render { .. }) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "template_failed", err.to_string())
+            }
             _ => Self::internal(&err),
         }
     }

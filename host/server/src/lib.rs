@@ -29,6 +29,7 @@ mod reply;
 mod server;
 mod stripe;
 mod telemetry;
+mod templates;
 mod tenant;
 
 pub use config::{DEFAULT_BODY_LIMIT_BYTES, ServerConfig};

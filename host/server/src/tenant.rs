@@ -5,7 +5,8 @@
 //! - `PUT /v1/invoices/{id}` (then the policy decides), `GET /v1/invoices/{id}`, `GET /v1/invoices`
 //! - `POST /v1/payments` (idempotent by payment id), `GET /v1/payments`
 //! - `GET /v1/notices`, `GET /v1/incidents`
-//! - privacy and the report: see [`crate::privacy`]; plugins: see [`crate::plugins`]
+//! - privacy and the report: see [`crate::privacy`]; plugins: see [`crate::plugins`];
+//!   templates: see [`crate::templates`]
 
 use hyper::{Method, StatusCode};
 use jiff::{Timestamp, civil::Date};
@@ -22,7 +23,7 @@ use crate::{
     page::{page, parse_query},
     plugins, privacy,
     reply::Reply,
-    stripe,
+    stripe, templates,
 };
 
 /// The metrics label of a tenant path (segments after `/v1`).
@@ -36,7 +37,7 @@ pub fn label(rest: &[&str]) -> &'static str {
         ["notices"] => "/v1/notices",
         ["incidents"] => "/v1/incidents",
         ["stripe", "webhook-secrets"] => "/v1/stripe/webhook-secrets",
-        other => privacy::label(other).unwrap_or_else(|| plugins::label(other)),
+        other => privacy::label(other).or_else(|| templates::label(other)).unwrap_or_else(|| plugins::label(other)),
     }
 }
 
@@ -88,6 +89,7 @@ pub fn handle(app: &App, tenant: &Tenant, call: &Call) -> ApiResult<Reply> {
             Err(call.method_not_allowed())
         }
         (_, ["plugins", ..]) => plugins::handle(app, tenant, call),
+        (_, ["templates", ..]) => templates::handle(app, tenant, call),
         (_, ["stripe", "webhook-secrets"]) => stripe::handle_secrets(app, tenant, call),
         _ => Err(no_route()),
     }

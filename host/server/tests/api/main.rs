@@ -7,6 +7,7 @@
 mod limits;
 mod privacy;
 mod stripe;
+mod templates;
 mod tick;
 mod walk;
 
