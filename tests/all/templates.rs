@@ -137,3 +137,33 @@ fn without_a_match_the_fallback_locale_then_the_builtin_english_template_is_used
     );
     assert_eq!((preview.invoice.as_str(), preview.sms.unwrap().segments), ("sample", 1));
 }
+
+#[test]
+fn a_combined_message_lists_the_other_invoices_in_its_html_body_too() {
+    let (dir, scheduler, tenant) = harness::empty_tenant(TenantSettings::default());
+    let created = at("2024-01-01T00:00:00Z");
+    for tone in Tone::ALL {
+        let source = TemplateSource {
+            subject: Some("{{ invoice_number }}".into()),
+            body: "Hello {{ customer_name }}".into(),
+            html: Some("<html><body><p>Hello {{ customer_name }}</p></body></html>".into()),
+            ..Default::default()
+        };
+        scheduler
+            .put_template(&tenant, &TemplateKey::new(tone.as_str(), "email", "en").unwrap(), &source, created)
+            .unwrap();
+    }
+    scheduler.upsert_customer(&harness::customer(&tenant, "c1", "Europe/London"), created).unwrap();
+    for (id, minor) in [("a", 1_000), ("b", 2_000)] {
+        let invoice = harness::invoice(&tenant, id, "c1", "2024-03-01".parse().unwrap(), minor);
+        scheduler.upsert_invoice(&invoice, created).unwrap();
+    }
+    scheduler.advance_to(at("2024-03-02T12:00:00Z")).unwrap();
+    let text = message_to(&dir.path().join("outbox"), "c1@example.invalid");
+    assert!(text.contains("X-Nudge-Also-Covers: "), "{text}");
+    assert!(text.contains("This reminder also covers:\n- invoice "), "the text part: {text}");
+    let html_list = "<p>This reminder also covers:</p>\n<ul>\n<li>invoice ";
+    let at_list = text.find(html_list).unwrap_or_else(|| panic!("the HTML part: {text}"));
+    assert!(at_list < text.find("</body>").unwrap(), "{text}");
+    assert!(text.contains(" due 1 March 2024</li>"), "{text}");
+}

@@ -47,7 +47,7 @@ pub enum Error {
     #[error("{0}")]
     TemplateRequest(String),
     /// A template the tenant does not have.
-    #[error("template {0}")]
+    #[error("template {0} does not exist for this tenant")]
     NoSuchTemplate(String),
 }
 

@@ -414,7 +414,7 @@ impl Scheduler {
         // Tracking links come with a tracker; without one the raw payment
         // link is used and the tracking fields are left out.
         let rendered = crate::templates::render(&facts, &chosen.id, channel, &chosen.source, None)?;
-        let mut body = rendered.body;
+        let (mut body, mut html) = (rendered.body, rendered.html);
         let mut headers = vec![
             ("Invoice".into(), invoice.id.to_string()),
             ("Step".into(), notice.step.clone()),
@@ -424,6 +424,9 @@ impl Scheduler {
         ];
         if !others.is_empty() {
             body.push_str(&combined_list(others, channel));
+            if let Some(html) = html.as_mut() {
+                add_combined_html(html, others);
+            }
             let also: Vec<String> = others.iter().map(|r| format!("{}@{}", r.invoice.id, r.notice.step)).collect();
             headers.push(("Also-Covers".into(), also.join(", ")));
         }
@@ -440,7 +443,7 @@ impl Scheduler {
             from_name: tenant.name.clone(),
             subject: rendered.subject,
             body,
-            html: rendered.html,
+            html,
             sent_at: now,
             headers,
         })
@@ -471,6 +474,31 @@ fn combined_list(others: &[&Ready], channel: Channel) -> String {
         out.push_str(&format!("- invoice {}: {owed} due {due}\n", r.invoice.number));
     }
     out
+}
+
+/// The other invoices a combined message covers, as an HTML list placed
+/// before `</body>` (or at the end), every value escaped.
+fn add_combined_html(html: &mut String, others: &[&Ready]) {
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;")
+    };
+    let mut list = String::from("<p>This reminder also covers:</p>\n<ul>\n");
+    for r in others {
+        let (owed, due) = (remaining(&r.invoice).to_customer_string(), due_date(&r.invoice));
+        list.push_str(&format!(
+            "<li>invoice {}: {} due {}</li>\n",
+            escape(&r.invoice.number),
+            escape(&owed),
+            escape(&due)
+        ));
+    }
+    list.push_str("</ul>\n");
+    let at = html.to_ascii_lowercase().rfind("</body>").unwrap_or(html.len());
+    html.insert_str(at, &list);
 }
 
 #[cfg(test)]
