@@ -167,3 +167,42 @@ fn a_combined_message_lists_the_other_invoices_in_its_html_body_too() {
     assert!(at_list < text.find("</body>").unwrap(), "{text}");
     assert!(text.contains(" due 1 March 2024</li>"), "{text}");
 }
+
+#[test]
+fn a_policy_may_name_a_template_only_once_the_tenant_has_it() {
+    let settings = TenantSettings {
+        plugin_config: r#"{"misbehave": "template", "template": "winback"}"#.into(),
+        ..TenantSettings::default()
+    };
+    let (dir, scheduler, tenant) = harness::empty_tenant(settings);
+    let created = at("2024-01-01T00:00:00Z");
+    let hostile = std::fs::read(nudge_bundle::test_guests::HOSTILE).unwrap();
+    scheduler.install_plugin(&tenant, &hostile, created).unwrap();
+    scheduler.upsert_customer(&harness::customer(&tenant, "c1", "Europe/London"), created).unwrap();
+    let due: Date = "2024-03-01".parse().unwrap();
+
+    // Not uploaded yet: the decision is refused, naming the template.
+    scheduler.upsert_invoice(&harness::invoice(&tenant, "a", "c1", due, 1_000), created).unwrap();
+    let incidents = scheduler.store().incidents(&tenant).unwrap();
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert_eq!(incidents[0].kind, nudge_core::IncidentKind::InvalidDecision);
+    assert!(incidents[0].message.contains("template \"winback\" does not exist for this tenant"), "{incidents:?}");
+
+    // Uploaded (in any locale): the same decision is accepted and the notice renders with it.
+    let source = TemplateSource {
+        subject: Some("We miss you, {{ customer_name }}".into()),
+        body: "Come back: {{ payment_link }}".into(),
+        ..Default::default()
+    };
+    scheduler.put_template(&tenant, &TemplateKey::new("winback", "email", "en").unwrap(), &source, created).unwrap();
+    scheduler.upsert_invoice(&harness::invoice(&tenant, "b", "c1", due, 2_000), created).unwrap();
+    assert_eq!(scheduler.store().incidents(&tenant).unwrap().len(), 1, "no new incident");
+    let notice = scheduler.store().notice(&tenant, &nudge_core::InvoiceId::new("b").unwrap(), "overdue-1").unwrap();
+    assert_eq!(notice.unwrap().template, "winback");
+    scheduler.advance_to(at("2024-01-01T12:00:00Z")).unwrap();
+    let text = message_to(&dir.path().join("outbox"), "c1@example.invalid");
+    assert!(
+        text.contains("X-Nudge-Template: winback/email/en\n") && text.contains("Subject: We miss you, Customer c1\n"),
+        "{text}"
+    );
+}
