@@ -3,8 +3,8 @@
 //! - `PUT /v1/templates/{name}/{channel}/{locale}`: `{"subject"?, "body",
 //!   "html"?, "fields"?}`, validated (422 `template_invalid`, each issue with
 //!   its part, line and column); 201 new, 200 replaced
-//! - `GET /v1/templates`: every template (key, revision, sources) and the
-//!   tenant's fallback locale
+//! - `GET /v1/templates`: a page of templates (key, revision, sources) and
+//!   the tenant's fallback locale
 //! - `GET`, `DELETE /v1/templates/{name}/{channel}/{locale}`
 //! - `PUT /v1/templates/fallback-locale`: `{"fallback_locale": "de"}`
 //! - `POST /v1/templates/preview`: `{"name", "channel", "locale"}` for a
@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use crate::{
     app::{App, Call, no_route},
     error::{ApiError, ApiResult},
+    page::{page, parse_query},
     reply::Reply,
 };
 
@@ -56,8 +57,20 @@ pub fn handle(app: &App, tenant: &Tenant, call: &Call) -> ApiResult<Reply> {
     let (scheduler, t) = (&app.scheduler, &tenant.id);
     match (&call.method, call.path().as_slice()) {
         (&Method::GET, ["templates"]) => {
-            let data: Vec<Value> = scheduler.store().templates(t)?.iter().map(view).collect();
-            Reply::json(StatusCode::OK, &json!({ "fallback_locale": tenant.settings.fallback_locale, "data": data }))
+            let records = scheduler.store().templates(t)?;
+            let query = parse_query(call.query.as_deref())?;
+            // Keyed and ordered by `name/channel/locale`.
+            let mut listed = page(records, |r| format!("{}/{}/{}", r.name, r.channel, r.locale), &query)?;
+            let data: Vec<Value> = listed["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| serde_json::from_value::<TemplateRecord>(v.clone()).ok())
+                .map(|r| view(&r))
+                .collect();
+            listed["data"] = Value::Array(data);
+            listed["fallback_locale"] = json!(tenant.settings.fallback_locale);
+            Reply::json(StatusCode::OK, &listed)
         }
         (&Method::POST, ["templates", "preview"]) => preview(app, tenant, call),
         (&Method::PUT, ["templates", "fallback-locale"]) => {

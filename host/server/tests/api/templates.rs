@@ -68,6 +68,13 @@ fn templates_are_validated_previewed_and_scoped_to_their_tenant() {
         })
         .collect();
     assert_eq!(ids, ["firm/email/de", "firm/sms/de"]);
+    let first = call(&server, "GET", "/v1/templates?limit=1", Some(&a), None).json();
+    assert_eq!(first["data"].as_array().unwrap().len(), 1);
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    assert_eq!(cursor, "firm/email/de");
+    let rest = call(&server, "GET", &format!("/v1/templates?limit=1&cursor={}", cursor), Some(&a), None);
+    assert_eq!(rest.json()["data"][0]["channel"], "sms", "{}", rest.text);
+    assert_eq!(rest.json()["next_cursor"], serde_json::Value::Null);
     let one = call(&server, "GET", path, Some(&a), None).json();
     assert_eq!(one["source"]["subject"], body["subject"]);
 
