@@ -117,3 +117,91 @@ pub fn notice_fields(facts: &NoticeFacts<'_>, channel: Channel, links: Option<&L
     }
     fields
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tracking::Tracker;
+    use nudge_core::{CustomerId, CustomerStats, InvoiceId, InvoiceStatus, NoticeId, TenantId, TenantSettings};
+
+    fn parties() -> (Tenant, Customer, Invoice) {
+        let id = TenantId::new("acme").unwrap();
+        let tenant = Tenant {
+            id: id.clone(),
+            name: "Acme".into(),
+            settings: TenantSettings::default(),
+            created_at: Timestamp::UNIX_EPOCH,
+        };
+        let customer = Customer {
+            tenant: id.clone(),
+            id: CustomerId::new("c").unwrap(),
+            name: "Ada".into(),
+            email: Some("ada@example.invalid".into()),
+            phone: None,
+            language: "en".into(),
+            time_zone: "Pacific/Kiritimati".into(),
+            tier: "standard".into(),
+            preferred_channel: None,
+            opted_out: Vec::new(),
+            tags: Vec::new(),
+            stats: CustomerStats::default(),
+        };
+        let invoice = Invoice {
+            tenant: id,
+            id: InvoiceId::new("inv-1").unwrap(),
+            customer: customer.id.clone(),
+            number: "INV-1".into(),
+            total: Money { amount_minor: 500_000, currency: "JPY".into() },
+            amount_remaining_minor: 123_456,
+            issued_on: "2024-02-01".parse().unwrap(),
+            due_on: "2024-03-01".parse().unwrap(),
+            status: InvoiceStatus::Open,
+            disputed: false,
+            payment_link: Some("https://pay.example.invalid/inv-1".into()),
+            tags: Vec::new(),
+            paid_at: None,
+            next_evaluation: None,
+            closed_reason: None,
+        };
+        (tenant, customer, invoice)
+    }
+
+    #[test]
+    fn host_fields_win_and_links_come_from_the_tracker_when_there_is_one() {
+        let (tenant, customer, invoice) = parties();
+        let tz = time::zone(&customer.time_zone).unwrap();
+        let policy = vec![("amount".to_string(), "free".to_string()), ("segment".to_string(), "vip".to_string())];
+        // 2024-03-02 10:00 UTC is already 2024-03-03 in Kiritimati (UTC+14): two days overdue there.
+        let facts = NoticeFacts {
+            tenant: &tenant,
+            customer: &customer,
+            invoice: &invoice,
+            step: "overdue-1",
+            tone: Tone::Firm,
+            policy_fields: &policy,
+            locale: "en",
+            now: "2024-03-02T10:00:00Z".parse().unwrap(),
+            tz: &tz,
+        };
+        let plain = notice_fields(&facts, Channel::Email, None);
+        assert_eq!(plain.get("amount").as_deref(), Some("¥123,456"), "the host's amount wins");
+        assert_eq!(plain.get("segment").as_deref(), Some("vip"));
+        assert_eq!(plain.get("days_overdue").as_deref(), Some("2"));
+        assert_eq!(plain.get("due_date").as_deref(), Some("1 March 2024"));
+        assert_eq!(plain.get("payment_link").as_deref(), Some("https://pay.example.invalid/inv-1"));
+        for absent in ["unsubscribe_link", "feedback_yes_link", "feedback_no_link", "open_pixel_url"] {
+            assert_eq!(plain.get(absent), None, "{absent} needs a tracker");
+        }
+
+        let tracker = Tracker::new("https://t.example.invalid", [1; 32]).unwrap();
+        let notice = NoticeId::derive(&tenant.id, &invoice.id, "overdue-1");
+        let links = tracker.links(&tenant.id, &notice);
+        let tracked = notice_fields(&facts, Channel::Email, Some(&links));
+        assert_eq!(tracked.get("payment_link"), Some(links.click.clone()), "the click-through");
+        assert_eq!(tracked.get("unsubscribe_link"), Some(links.unsubscribe.clone()));
+        assert_eq!(tracked.get("feedback_no_link"), Some(links.fair_no.clone()));
+        assert_eq!(tracked.get("open_pixel_url"), Some(links.open_pixel.clone()));
+        let sms = notice_fields(&facts, Channel::Sms, Some(&links));
+        assert_eq!(sms.get("open_pixel_url"), None, "no pixel outside email");
+    }
+}
