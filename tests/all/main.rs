@@ -27,4 +27,5 @@ mod quiet_hours;
 mod replay;
 mod stripe_events;
 mod stripe_support;
+mod templates;
 mod time_zones;

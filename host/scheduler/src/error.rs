@@ -84,6 +84,15 @@ pub enum Error {
     /// Tracking links cannot be made with the given base URL.
     #[error(transparent)]
     Tracking(#[from] nudge_delivery::tracking::BaseUrlError),
+    /// An uploaded template with problems, each saying where.
+    #[error("the template is not valid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    TemplateInvalid(Vec<nudge_delivery::Issue>),
+    /// A template request that cannot be served: a bad key, too many templates.
+    #[error("{0}")]
+    TemplateRequest(String),
+    /// A template the tenant does not have.
+    #[error("template {0} does not exist for this tenant")]
+    NoSuchTemplate(String),
 }
 
 /// Result with this crate's [`Error`].

@@ -28,6 +28,7 @@ pub mod report;
 mod scheduler;
 mod send;
 pub mod stripe;
+pub mod templates;
 
 pub use breakdown::Breakdown;
 pub use changes::Changes;
@@ -40,3 +41,4 @@ pub use privacy::Erasure;
 pub use report::{ArmFigures, Summary};
 pub use scheduler::{Scheduler, SchedulerConfig};
 pub use stripe::Applied;
+pub use templates::{Chosen, Preview, PreviewOf};

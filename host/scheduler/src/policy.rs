@@ -53,7 +53,8 @@ impl Scheduler {
             (CallError { kind: IncidentKind::Instantiation, message: e.to_string() }, Metering::default())
         })?;
         let outcome = plugin.decide_with(ctx, &tenant.settings.limits);
-        let result = outcome.result.and_then(|decision| check_host_values(&decision).map(|()| decision));
+        let known = |template: &str| self.template_known(&tenant.id, template);
+        let result = outcome.result.and_then(|decision| check_host_values(&decision, known).map(|()| decision));
         match result {
             Ok(decision) => {
                 lock(&self.breaker).record(&tenant.id, version, true);
@@ -124,19 +125,54 @@ impl Scheduler {
     }
 }
 
-/// Checks values only the host can judge (templates the tenant has), in
-/// production and in an upload's dry runs.
-pub(crate) fn check_host_values(decision: &Decision) -> Result<(), CallError> {
+/// Checks values only the host can judge, in production and in an
+/// upload's dry runs: a template the policy names must be a tone's default
+/// or one the tenant has (`known`).
+pub(crate) fn check_host_values(decision: &Decision, known: impl Fn(&str) -> bool) -> Result<(), CallError> {
     if let Action::Notify(n) = &decision.action
-        && !n.template.is_empty()
+        && !known(&n.template)
     {
         return Err(CallError {
             kind: IncidentKind::InvalidDecision,
             message: format!(
-                "template {:?} does not exist for this tenant; use \"\" for the default template of the tone",
+                "template {:?} does not exist for this tenant; upload it (`nudge template upload`), \
+                 or use \"\" or a tone for the default template of the tone",
                 n.template
             ),
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nudge_core::{Channel, Notify, Tone};
+
+    fn naming(template: &str) -> Decision {
+        Decision {
+            segment: "regular".into(),
+            action: Action::Notify(Notify {
+                send_at: Timestamp::UNIX_EPOCH,
+                channel: Channel::Email,
+                fallbacks: Vec::new(),
+                tone: Tone::Firm,
+                template: template.into(),
+                step: "overdue-1".into(),
+                fields: Vec::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_named_template_must_be_known_to_the_tenant() {
+        let known = |name: &str| name.is_empty() || name == "firm" || name == "winback";
+        assert!(check_host_values(&naming("winback"), known).is_ok());
+        assert!(check_host_values(&naming(""), known).is_ok());
+        let err = check_host_values(&naming("nonesuch"), known).unwrap_err();
+        assert_eq!(err.kind, IncidentKind::InvalidDecision);
+        assert!(err.message.contains("\"nonesuch\" does not exist for this tenant"), "{}", err.message);
+        let wait = Decision { segment: "x".into(), action: Action::Wait { until: Timestamp::UNIX_EPOCH } };
+        assert!(check_host_values(&wait, |_| false).is_ok(), "only notices name templates");
+    }
 }

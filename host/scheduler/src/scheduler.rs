@@ -11,7 +11,7 @@ use std::{
 
 use jiff::Timestamp;
 use nudge_core::{Channel, Tenant, TenantId};
-use nudge_delivery::{Outbox, TemplateSet, tracking::Tracker};
+use nudge_delivery::{Outbox, tracking::Tracker};
 use nudge_runtime::{Plugin, Runtime};
 use nudge_store::{ScheduleKind, Store};
 
@@ -41,7 +41,6 @@ pub struct Scheduler {
     pub(crate) store: Store,
     pub(crate) runtime: Runtime,
     pub(crate) outbox: Outbox,
-    pub(crate) templates: TemplateSet,
     /// Compiled plugin versions, by tenant and version.
     pub(crate) plugins: Mutex<HashMap<(TenantId, u32), Plugin>>,
     pub(crate) breaker: Mutex<Breaker>,
@@ -75,7 +74,6 @@ impl Scheduler {
             store,
             runtime,
             outbox: Outbox::new(config.outbox_dir),
-            templates: TemplateSet::builtin(),
             plugins: Mutex::new(HashMap::new()),
             breaker: Mutex::new(Breaker::new(config.breaker_window, config.breaker_threshold)),
             ledgers: Mutex::new(HashMap::new()),

@@ -87,6 +87,14 @@ impl From<SchedulerError> for ApiError {
             SchedulerError::NoticeLimit(_) => Self::new(StatusCode::CONFLICT, "notice_limit", err.to_string()),
             SchedulerError::Invalid(message) => Self::invalid(message.clone()),
             SchedulerError::Store(e) => e.into(),
+            SchedulerError::TemplateInvalid(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "template_invalid", err.to_string())
+            }
+            SchedulerError::TemplateRequest(_) => Self::invalid(err.to_string()),
+            SchedulerError::NoSuchTemplate(t) => Self::not_found(format!("template {t}")),
+            SchedulerError::Delivery(nudge_delivery::Error::Render { .. }) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "template_failed", err.to_string())
+            }
             _ => Self::internal(&err),
         }
     }

@@ -31,6 +31,7 @@ mod reply;
 mod server;
 mod stripe;
 mod telemetry;
+mod templates;
 mod tenant;
 mod tracking;
 

@@ -6,7 +6,8 @@
 //! - `POST /v1/payments` (idempotent by payment id), `GET /v1/payments`
 //! - `GET /v1/notices`, `GET /v1/incidents`
 //! - engagement events: see [`crate::events`]; one notice, cancel, manual send: see [`crate::notices`]
-//! - privacy and the report: see [`crate::privacy`]; plugins: see [`crate::plugins`]
+//! - privacy and the report: see [`crate::privacy`]; plugins: see [`crate::plugins`];
+//!   templates: see [`crate::templates`]
 
 use hyper::{Method, StatusCode};
 use jiff::{Timestamp, civil::Date};
@@ -24,7 +25,7 @@ use crate::{
     page::{page, parse_query},
     plugins, privacy,
     reply::Reply,
-    stripe,
+    stripe, templates,
 };
 
 /// The metrics label of a tenant path (segments after `/v1`).
@@ -39,7 +40,10 @@ pub fn label(rest: &[&str]) -> &'static str {
         ["incidents"] => "/v1/incidents",
         ["events"] => "/v1/events",
         ["stripe", "webhook-secrets"] => "/v1/stripe/webhook-secrets",
-        other => privacy::label(other).or_else(|| notices::label(other)).unwrap_or_else(|| plugins::label(other)),
+        other => privacy::label(other)
+            .or_else(|| notices::label(other))
+            .or_else(|| templates::label(other))
+            .unwrap_or_else(|| plugins::label(other)),
     }
 }
 
@@ -93,6 +97,7 @@ pub fn handle(app: &App, tenant: &Tenant, call: &Call) -> ApiResult<Reply> {
         (_, ["events"]) => events::handle(app, tenant, call),
         (_, ["notices", _] | ["notices", _, "cancel"] | ["invoices", _, "send"]) => notices::handle(app, tenant, call),
         (_, ["plugins", ..]) => plugins::handle(app, tenant, call),
+        (_, ["templates", ..]) => templates::handle(app, tenant, call),
         (_, ["stripe", "webhook-secrets"]) => stripe::handle_secrets(app, tenant, call),
         _ => Err(no_route()),
     }

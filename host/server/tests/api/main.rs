@@ -9,6 +9,7 @@ mod events;
 mod limits;
 mod privacy;
 mod stripe;
+mod templates;
 mod tick;
 mod walk;
 
