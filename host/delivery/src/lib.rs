@@ -6,6 +6,12 @@
 //! by the notice id, so a delivery retried after a crash never produces a
 //! second message.
 //!
+//! Real providers sit behind one [`Transport`] trait ([`transport`]): SMTP
+//! email, Twilio-compatible SMS, FCM-compatible push, a signed JSON webhook,
+//! the outbox and a null sink, chosen per tenant by a [`ChannelsConfig`].
+//! [`retry`] says when a failed send is tried again; [`escalation`] opens
+//! support tickets.
+//!
 //! ```
 //! use nudge_delivery::{Fields, TemplateSet};
 //! use nudge_core::{Channel, Tone};
@@ -21,13 +27,24 @@
 //! assert!(text.body.contains("USD 12.00"));
 //! ```
 
+mod config;
 mod error;
+pub mod escalation;
+mod idempotency;
 mod message;
 mod outbox;
+pub mod retry;
+mod secret;
 mod template;
 pub mod tracking;
+pub mod transport;
 
+pub use config::{Channels, ChannelsConfig, ConfigError, TransportConfig};
 pub use error::{Error, Result};
-pub use message::Message;
+pub use idempotency::IdempotencyKey;
+pub use message::{Message, Outgoing};
 pub use outbox::{Delivery, Outbox};
+pub use retry::{Jitter, RetryPolicy, deliver_with_retries};
+pub use secret::Secret;
 pub use template::{Fields, Rendered, Template, TemplateSet};
+pub use transport::{Receipt, SendError, Transport};

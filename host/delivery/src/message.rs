@@ -58,3 +58,48 @@ impl Message {
         out
     }
 }
+
+/// A message with the parts only some transports use: what a [`Transport`]
+/// sends.
+///
+/// [`Message`] is what the scheduler renders today (and what the outbox
+/// writes); the HTML part and the unsubscribe link ride beside it here so
+/// that adding them changes no existing caller.
+///
+/// [`Transport`]: crate::transport::Transport
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The rendered message.
+    pub message: Message,
+    /// The HTML part of an email (sent as multipart/alternative with the
+    /// plain-text body); ignored by other channels except the webhook.
+    pub html: Option<String>,
+    /// The one-click unsubscribe link (RFC 8058): email carries it in
+    /// `List-Unsubscribe`, the webhook in its JSON.
+    pub unsubscribe_url: Option<String>,
+}
+
+impl Outgoing {
+    /// `message` with no HTML part and no unsubscribe link.
+    pub fn new(message: Message) -> Self {
+        Self { message, html: None, unsubscribe_url: None }
+    }
+
+    /// With an HTML part.
+    pub fn with_html(mut self, html: impl Into<String>) -> Self {
+        self.html = Some(html.into());
+        self
+    }
+
+    /// With a one-click unsubscribe link.
+    pub fn with_unsubscribe_url(mut self, url: impl Into<String>) -> Self {
+        self.unsubscribe_url = Some(url.into());
+        self
+    }
+}
+
+impl From<Message> for Outgoing {
+    fn from(message: Message) -> Self {
+        Self::new(message)
+    }
+}
