@@ -105,6 +105,7 @@ impl Http {
             .timeout_read(Duration::from_millis(timeouts.read_ms))
             .timeout_write(Duration::from_millis(timeouts.read_ms))
             .redirects(0)
+            .max_idle_connections_per_host(16)
             .user_agent(concat!("nudge/", env!("CARGO_PKG_VERSION")))
             .build();
         Self { agent }

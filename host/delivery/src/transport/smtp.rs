@@ -21,6 +21,7 @@ use lettre::{
         header::{HeaderName, HeaderValue},
     },
     transport::smtp::{
+        PoolConfig,
         authentication::Credentials,
         client::{Tls, TlsParameters},
         extension::ClientId,
@@ -69,6 +70,14 @@ pub struct SmtpConfig {
     /// Milliseconds any one SMTP exchange may take (default 30,000).
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// Connections kept open to the server at most (default 10). Each
+    /// carries one message at a time: see "Delivery" in BENCHMARKS.md.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+}
+
+fn default_max_connections() -> u32 {
+    10
 }
 
 fn default_timeout_ms() -> u64 {
@@ -113,7 +122,8 @@ impl Smtp {
             .port(config.port.unwrap_or(default_port))
             .tls(security)
             .hello_name(ClientId::Domain(hello))
-            .timeout(Some(Duration::from_millis(config.timeout_ms)));
+            .timeout(Some(Duration::from_millis(config.timeout_ms)))
+            .pool_config(PoolConfig::new().max_size(config.max_connections.max(1)));
         match (&config.username, &config.password) {
             (Some(user), Some(password)) => {
                 builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));

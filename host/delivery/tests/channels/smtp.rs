@@ -18,6 +18,7 @@ fn config(port: u16) -> SmtpConfig {
         from: "billing@acme.example".into(),
         hello_name: None,
         timeout_ms: 5_000,
+        max_connections: 10,
     }
 }
 
