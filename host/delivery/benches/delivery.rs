@@ -11,6 +11,8 @@
 //!
 //! Needs NUDGE_TEST_PYTHON (see tests/smtp/setup.sh), or makes the venv itself.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "../tests/channels/http_server.rs"]
 mod http_server;
 #[path = "../tests/channels/smtp_sink.rs"]

@@ -2,6 +2,8 @@
 //! a scripted HTTP server standing in for Twilio, FCM, webhooks and a
 //! support system.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod http_server;
 mod providers;
 mod smtp;
