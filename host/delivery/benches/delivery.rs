@@ -99,6 +99,7 @@ fn main() {
             from: "billing@bench.example".into(),
             hello_name: None,
             timeout_ms: 10_000,
+            root_certificate_pem: None,
             max_connections: 10,
         })
         .unwrap();

@@ -23,7 +23,7 @@ use lettre::{
     transport::smtp::{
         PoolConfig,
         authentication::Credentials,
-        client::{Tls, TlsParameters},
+        client::{Certificate, Tls, TlsParameters},
         extension::ClientId,
     },
 };
@@ -70,6 +70,10 @@ pub struct SmtpConfig {
     /// Milliseconds any one SMTP exchange may take (default 30,000).
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// An extra certificate authority (PEM) to trust besides the public
+    /// ones, for a relay with a private CA.
+    #[serde(default)]
+    pub root_certificate_pem: Option<String>,
     /// Connections kept open to the server at most (default 10). Each
     /// carries one message at a time: see "Delivery" in BENCHMARKS.md.
     #[serde(default = "default_max_connections")]
@@ -109,7 +113,18 @@ impl Smtp {
         let (security, default_port) = match config.security {
             SmtpSecurity::Plain => (Tls::None, 25),
             SmtpSecurity::Starttls | SmtpSecurity::Tls => {
-                let parameters = TlsParameters::new(config.host.clone())
+                let mut parameters = TlsParameters::builder(config.host.clone());
+                if let Some(pem) = &config.root_certificate_pem {
+                    // lettre accepts a PEM without certificates, trusting nothing more.
+                    if !pem.contains("-----BEGIN CERTIFICATE-----") {
+                        return Err(invalid("root_certificate_pem", "no -----BEGIN CERTIFICATE----- block".into()));
+                    }
+                    let certificate = Certificate::from_pem(pem.as_bytes())
+                        .map_err(|e| invalid("root_certificate_pem", format!("not a PEM certificate: {e}")))?;
+                    parameters = parameters.add_root_certificate(certificate);
+                }
+                let parameters = parameters
+                    .build()
                     .map_err(|e| invalid("host", format!("TLS cannot be set up for {:?}: {e}", config.host)))?;
                 match config.security {
                     SmtpSecurity::Tls => (Tls::Wrapper(parameters), 465),

@@ -18,6 +18,7 @@ fn config(port: u16) -> SmtpConfig {
         from: "billing@acme.example".into(),
         hello_name: None,
         timeout_ms: 5_000,
+        root_certificate_pem: None,
         max_connections: 10,
     }
 }
@@ -137,4 +138,72 @@ fn smtp_connection_refused_is_transient() {
         .send(&message(Channel::Email, "ada@customer.example", "a"), &IdempotencyKey::new("k"))
         .unwrap_err();
     assert!(error.is_transient(), "{error:?}");
+}
+
+/// A private CA and a server certificate it signed for `localhost` (openssl
+/// CLI), as files in `dir`: (server certificate, server key, CA's PEM).
+fn certificate(dir: &std::path::Path) -> (String, String, String) {
+    let path = |name: &str| dir.join(name).display().to_string();
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    let steps: [Vec<String>; 3] = [
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=nudge test CA", "-keyout"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([path("ca.key"), "-out".into(), path("ca.pem")])
+            .collect(),
+        ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([path("key.pem"), "-out".into(), path("server.csr")])
+            .collect(),
+        ["x509", "-req", "-days", "1", "-CAcreateserial", "-in"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([path("server.csr"), "-CA".into(), path("ca.pem"), "-CAkey".into(), path("ca.key")])
+            .chain(["-extfile".into(), path("ext.cnf"), "-out".into(), path("cert.pem")])
+            .collect(),
+    ];
+    for args in steps {
+        let status = std::process::Command::new("openssl")
+            .args(&args)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("the TLS test needs the openssl command (Debian package openssl)");
+        assert!(status.success(), "openssl {args:?} failed");
+    }
+    (path("cert.pem"), path("key.pem"), std::fs::read_to_string(dir.join("ca.pem")).unwrap())
+}
+
+#[test]
+fn smtp_sends_over_starttls_and_implicit_tls_with_the_certificate_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, pem) = certificate(dir.path());
+    for (security, implicit) in [(SmtpSecurity::Starttls, false), (SmtpSecurity::Tls, true)] {
+        let mut args = vec!["--cert", cert.as_str(), "--key", key.as_str()];
+        if implicit {
+            args.push("--implicit-tls");
+        }
+        let sink = SmtpSink::start(&args);
+        let mut tls = config(sink.port);
+        tls.host = "localhost".into();
+        tls.security = security;
+        tls.root_certificate_pem = Some(pem.clone());
+        let outgoing = message(Channel::Email, "ada@customer.example", "inv-tls");
+        Smtp::new(&tls).unwrap().send(&outgoing, &IdempotencyKey::new("k-tls")).unwrap();
+        let raw = &sink.messages()[0];
+        assert_eq!(header(raw, "Message-ID").as_deref(), Some("<k-tls@acme.example>"), "{security:?}");
+
+        // Without the private CA the certificate is not trusted, and nothing is sent.
+        tls.root_certificate_pem = None;
+        let error = Smtp::new(&tls).unwrap().send(&outgoing, &IdempotencyKey::new("k-tls-2")).unwrap_err();
+        assert!(error.reason().to_lowercase().contains("tls") || error.reason().contains("certificate"), "{error}");
+        assert_eq!(sink.count(), 1, "{security:?}");
+    }
+    let bad =
+        SmtpConfig { root_certificate_pem: Some("not pem".into()), security: SmtpSecurity::Starttls, ..config(25) };
+    assert!(Smtp::new(&bad).unwrap_err().to_string().contains("smtp.root_certificate_pem"));
 }

@@ -9,6 +9,8 @@ its standard input closes, so it never outlives the test that started it.
 
 --reject answers 550 and --tempfail 451 to recipients matching REGEX;
 --user and --password require AUTH (PLAIN or LOGIN, allowed without TLS here).
+--cert and --key (PEM files) offer STARTTLS and require it before MAIL;
+with --implicit-tls the connection is TLS from the first byte instead.
 """
 
 import argparse
@@ -18,6 +20,7 @@ import logging
 import os
 import re
 import socket
+import ssl
 import sys
 import warnings
 
@@ -59,6 +62,9 @@ def main():
     parser.add_argument("--tempfail")
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--implicit-tls", action="store_true")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     handler = Sink(args.dir, args.reject, args.tempfail)
@@ -72,13 +78,20 @@ def main():
             return AuthResult(success=ok, handled=False)
         options.update(authenticator=authenticate, auth_required=True, auth_require_tls=False)
 
+    context = None
+    if args.cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
+        if not args.implicit_tls:
+            options.update(tls_context=context, require_starttls=True)
+
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
-    server = loop.run_until_complete(loop.create_server(lambda: SMTP(handler, **options), sock=sock))
+    server = loop.run_until_complete(loop.create_server(lambda: SMTP(handler, **options), sock=sock, ssl=context if args.implicit_tls else None))
 
     def stdin_closed():
         if not sys.stdin.buffer.read1(4096):
