@@ -11,6 +11,12 @@
 //! delivers a message as one file per notice, named by the notice id, so a
 //! delivery retried after a crash never produces a second message.
 //!
+//! Real providers sit behind one [`Transport`] trait ([`transport`]): SMTP
+//! email, Twilio-compatible SMS, FCM-compatible push, a signed JSON webhook,
+//! the outbox and a null sink, chosen per tenant by a [`ChannelsConfig`].
+//! [`retry`] says when a failed send is tried again; [`escalation`] opens
+//! support tickets.
+//!
 //! ```
 //! use nudge_delivery::{Fields, TemplateSource, builtin, sms};
 //! use nudge_core::{Channel, Tone};
@@ -33,22 +39,33 @@
 //! ```
 
 mod builtin;
+mod config;
 mod error;
+pub mod escalation;
 mod fields;
+mod idempotency;
 mod message;
 mod outbox;
+pub mod retry;
+mod secret;
 pub mod select;
 pub mod sms;
 mod template;
 pub mod tracking;
+pub mod transport;
 
 pub use builtin::{builtin, builtin_id};
+pub use config::{Channels, ChannelsConfig, ConfigError, TransportConfig};
 pub use error::{Error, Result};
 pub use fields::{Fields, NoticeFacts, due_date, notice_fields, remaining};
-pub use message::Message;
+pub use idempotency::IdempotencyKey;
+pub use message::{Message, Outgoing};
 pub use outbox::{Delivery, Outbox};
+pub use retry::{Jitter, RetryPolicy, deliver_with_retries};
+pub use secret::Secret;
 pub use select::TemplateKey;
 pub use template::{
     FUEL, HOST_FIELDS, HTML_ONLY_FIELD, Issue, MAX_BODY_OUTPUT_BYTES, MAX_BODY_SOURCE_BYTES, MAX_SMS_CHARS,
     MAX_SUBJECT_OUTPUT_BYTES, MAX_SUBJECT_SOURCE_BYTES, Part, RECURSION_LIMIT, Rendered, TemplateSource,
 };
+pub use transport::{Receipt, SendError, Transport};

@@ -86,3 +86,45 @@ fn push_line_ended(out: &mut String, text: &str) {
         out.push('\n');
     }
 }
+
+/// A message with the parts only some transports use: what a [`Transport`]
+/// sends.
+///
+/// [`Message`] is what the scheduler renders (and what the outbox writes,
+/// HTML part included); the unsubscribe link rides beside it here.
+///
+/// [`Transport`]: crate::transport::Transport
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The rendered message.
+    pub message: Message,
+    /// The one-click unsubscribe link (RFC 8058): email carries it in
+    /// `List-Unsubscribe`, the webhook in its JSON.
+    pub unsubscribe_url: Option<String>,
+}
+
+impl Outgoing {
+    /// `message` with no unsubscribe link.
+    pub fn new(message: Message) -> Self {
+        Self { message, unsubscribe_url: None }
+    }
+
+    /// With an HTML part (the message's own, sent as multipart/alternative
+    /// with the plain-text body).
+    pub fn with_html(mut self, html: impl Into<String>) -> Self {
+        self.message.html = Some(html.into());
+        self
+    }
+
+    /// With a one-click unsubscribe link.
+    pub fn with_unsubscribe_url(mut self, url: impl Into<String>) -> Self {
+        self.unsubscribe_url = Some(url.into());
+        self
+    }
+}
+
+impl From<Message> for Outgoing {
+    fn from(message: Message) -> Self {
+        Self::new(message)
+    }
+}
