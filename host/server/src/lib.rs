@@ -20,12 +20,15 @@ mod auth;
 mod config;
 mod error;
 mod idempotency;
+mod imports;
+mod openapi;
 mod ops;
 mod page;
 mod plugins;
 mod privacy;
 mod ratelimit;
 mod reply;
+mod routes;
 mod server;
 mod stripe;
 mod telemetry;
@@ -33,6 +36,8 @@ mod tenant;
 
 pub use config::{DEFAULT_BODY_LIMIT_BYTES, ServerConfig};
 pub use error::ApiError;
+pub use openapi::{OPENAPI_VERSION, document as openapi_document};
+pub use routes::{Access, Body, ROUTES, Route};
 pub use server::run;
 
 /// What stopped the server.

@@ -1,4 +1,5 @@
-//! Routes for the operator's probes: `/healthz`, `/readyz`, `/metrics`.
+//! Public routes: the operator's probes `/healthz`, `/readyz`, `/metrics`,
+//! and the API document `/openapi.json`.
 
 use std::sync::atomic::Ordering;
 
@@ -29,6 +30,7 @@ pub fn handle(app: &App, call: &Call) -> ApiResult<Reply> {
                 Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", why))
             }
         }
+        ["openapi.json"] => Reply::json(StatusCode::OK, &crate::openapi::document()),
         ["metrics"] => {
             let text = telemetry::render(&app.scheduler, &app.metrics)?;
             Ok(Reply::raw(StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", text))

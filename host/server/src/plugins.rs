@@ -17,17 +17,6 @@ use crate::{
     reply::Reply,
 };
 
-/// The metrics label of a plugin path.
-pub fn label(rest: &[&str]) -> &'static str {
-    match rest {
-        ["plugins"] => "/v1/plugins",
-        ["plugins", "rollback"] => "/v1/plugins/rollback",
-        ["plugins", _] => "/v1/plugins/{version}",
-        ["plugins", _, "activate"] => "/v1/plugins/{version}/activate",
-        _ => "/v1/unknown",
-    }
-}
-
 fn version(text: &str) -> ApiResult<u32> {
     text.parse().map_err(|_| ApiError::not_found(format!("plugin version {text:?}")))
 }

@@ -36,6 +36,7 @@ pub async fn run(
 ) -> crate::Result<()> {
     let app = Arc::new(App {
         limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
+        webhook_limiter: RateLimiter::new(config.webhook_rate_limit_per_second, config.webhook_rate_limit_burst),
         scheduler,
         config,
         metrics: HttpMetrics::default(),

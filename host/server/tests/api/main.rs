@@ -4,7 +4,9 @@
 // Test helpers: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod imports;
 mod limits;
+mod openapi;
 mod privacy;
 mod stripe;
 mod tick;
@@ -113,6 +115,17 @@ impl Answer {
         assert!(!message.is_empty());
         assert_eq!(json.as_object().unwrap().len(), 1, "only `error` at the top: {}", self.text);
         message
+    }
+}
+
+impl Answer {
+    /// [`Answer::assert_error`] for an error that carries details beside
+    /// its code and message (`rejected` rows).
+    pub fn assert_error_with_details(&self, status: u16, code: &str) -> String {
+        assert_eq!(self.status, status, "{}", self.text);
+        let json = self.json();
+        assert_eq!(json["error"]["code"], code, "{}", self.text);
+        json["error"]["message"].as_str().unwrap().to_string()
     }
 }
 
