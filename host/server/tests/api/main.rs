@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod imports;
+mod isolation;
 mod limits;
 mod openapi;
 mod privacy;
