@@ -212,8 +212,9 @@ mod tests {
         assert_eq!(config.shutdown_grace, Duration::from_secs(7));
         // Every field of [server] is in the table (the README example lists them all).
         let readme = include_str!("../../../README.md");
-        let example = readme.split("```toml\n").find(|block| block.starts_with("[server]")).unwrap();
-        for line in example.lines().skip(1).filter(|l| !l.starts_with("```")) {
+        let block = readme.split("```toml\n").find(|block| block.starts_with("[server]")).unwrap();
+        let example = block.split("```").next().unwrap();
+        for line in example.lines().skip(1) {
             let setting = line.trim_start_matches("# ").split([' ', '=']).next().unwrap();
             let (_, name) = SERVER_ENV.iter().find(|(s, _)| *s == setting).unwrap_or_else(|| panic!("{setting}"));
             assert!(line.contains(name), "the README's {setting} line names {name}");
