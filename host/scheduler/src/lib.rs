@@ -26,6 +26,7 @@ pub mod replay;
 pub mod report;
 mod scheduler;
 mod send;
+pub mod simulate;
 pub mod stripe;
 
 pub use breakdown::Breakdown;

@@ -75,6 +75,7 @@ impl From<SchedulerError> for ApiError {
             SchedulerError::Stripe(e) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "stripe_unmappable", e.to_string())
             }
+            SchedulerError::Import(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_import", err.to_string()),
             SchedulerError::Store(e) => e.into(),
             _ => Self::internal(&err),
         }

@@ -30,6 +30,7 @@ mod ratelimit;
 mod reply;
 mod routes;
 mod server;
+mod simulate;
 mod stripe;
 mod telemetry;
 mod tenant;

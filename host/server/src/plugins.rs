@@ -5,6 +5,7 @@
 //! - `GET /v1/plugins`: every version and which is active
 //! - `GET /v1/plugins/{version}`: one version and its dry-run report
 //! - `POST /v1/plugins/{version}/activate`, `POST /v1/plugins/rollback`
+//! - `POST /v1/plugins/{version}/simulate`: see [`crate::simulate`]
 
 use hyper::{Method, StatusCode};
 use jiff::Timestamp;
@@ -52,6 +53,7 @@ pub fn handle(app: &App, tenant: &Tenant, call: &Call) -> ApiResult<Reply> {
             app.wake.notify_one();
             Reply::json(StatusCode::OK, &json!({ "active": v }))
         }
+        (&Method::POST, ["plugins", v, "simulate"]) => crate::simulate::handle(app, tenant, v, call),
         (_, ["plugins"] | ["plugins", _] | ["plugins", _, "activate"]) => Err(call.method_not_allowed()),
         _ => Err(no_route()),
     }

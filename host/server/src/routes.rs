@@ -10,8 +10,9 @@
 //!    one path segment), [`Access`], a unique operation id and a one-line
 //!    summary; then, as they apply, `.json_in("Schema")` / `.body_in(type)`
 //!    for the request body, `.json_out("Schema")` for the response,
-//!    `.paged()` for cursor-paginated lists (set `query` directly for other
-//!    query parameters). Schemas live in [`crate::openapi`].
+//!    `.optional_body_in(type)`, `.paged()` for cursor-paginated lists,
+//!    `.query(&[(name, description)])` for other query parameters. Schemas
+//!    live in [`crate::openapi`].
 //! 2. Serve it in the handler of its access kind: `ops::handle` (Public),
 //!    `admin::handle` (Operator), `tenant::handle` and the modules it calls
 //!    (Tenant), `stripe::handle_webhook` (Webhook). Handlers see the path's
@@ -108,6 +109,16 @@ impl Route {
 
     const fn body_in(mut self, media_type: &'static str) -> Self {
         self.body = Body::Raw { media_type, required: true };
+        self
+    }
+
+    const fn optional_body_in(mut self, media_type: &'static str) -> Self {
+        self.body = Body::Raw { media_type, required: false };
+        self
+    }
+
+    const fn query(mut self, query: &'static [(&'static str, &'static str)]) -> Self {
+        self.query = query;
         self
     }
 
@@ -241,6 +252,15 @@ pub static ROUTES: &[Route] = &[
     Route::new(Method::POST, "/v1/plugins/rollback", Tenant, "rollbackPlugin", "Activate the previous version again."),
     Route::new(Method::GET, "/v1/plugins/{version}", Tenant, "getPlugin", "One version and its dry-run report."),
     Route::new(Method::POST, "/v1/plugins/{version}/activate", Tenant, "activatePlugin", "Activate a version."),
+    Route::new(
+        Method::POST,
+        "/v1/plugins/{version}/simulate",
+        Tenant,
+        "simulatePlugin",
+        "Replay the tenant's history (or a CSV body) through a version: KPIs per step and segment.",
+    )
+    .optional_body_in("text/csv")
+    .query(&[("against", "Another version to compare with: what would change for customers.")]),
     // Stripe.
     Route::new(
         Method::PUT,

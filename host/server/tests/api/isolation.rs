@@ -66,6 +66,7 @@ fn rule(operation: &str, a: &TenantA) -> Option<Step> {
         "getInvoice" => step(vec![i0], None, Expect::Hidden),
         "getPlugin" => step(vec!["1".into()], None, Expect::Hidden),
         "activatePlugin" => step(vec!["1".into()], None, Expect::Hidden),
+        "simulatePlugin" => step(vec!["1".into()], None, Expect::Hidden),
         "rollbackPlugin" => step(vec![], None, Expect::Refused(409, "nothing_to_roll_back")),
         "uploadPlugin" => step(
             vec![],

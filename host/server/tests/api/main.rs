@@ -9,6 +9,7 @@ mod isolation;
 mod limits;
 mod openapi;
 mod privacy;
+mod simulate;
 mod stripe;
 mod tick;
 mod walk;
