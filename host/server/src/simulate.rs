@@ -88,24 +88,19 @@ fn too_many(count: usize) -> ApiError {
 
 /// The `against` query parameter, if given.
 fn against(call: &Call) -> ApiResult<Option<u32>> {
+    let mut against = None;
     for pair in call.query.as_deref().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match name {
-            "against" => {
-                let value = percent_decode(value, true).unwrap_or_default();
-                return value.parse().map(Some).map_err(|_| {
-                    ApiError::bad_request("bad_query", format!("against: expected a plugin version, got {value:?}"))
-                });
-            }
-            other => {
-                return Err(ApiError::bad_request(
-                    "bad_query",
-                    format!("unknown query parameter {other:?}; use against"),
-                ));
-            }
+        if name != "against" {
+            return Err(ApiError::bad_request("bad_query", format!("unknown query parameter {name:?}; use against")));
         }
+        let value = percent_decode(value, true).unwrap_or_default();
+        let version = value.parse().map_err(|_| {
+            ApiError::bad_request("bad_query", format!("against: expected a plugin version, got {value:?}"))
+        })?;
+        against = Some(version);
     }
-    Ok(None)
+    Ok(against)
 }
 
 fn utc_day(at: Timestamp) -> String {

@@ -66,6 +66,8 @@ fn a_version_is_simulated_on_the_stored_history_or_a_csv_and_compared() {
     call(&server, "POST", "/v1/plugins/1/simulate?against=99", Some(&key), None).assert_error(404, "not_found");
     call(&server, "POST", "/v1/plugins/1/simulate?against=x", Some(&key), None).assert_error(400, "bad_query");
     call(&server, "POST", "/v1/plugins/1/simulate?colour=red", Some(&key), None).assert_error(400, "bad_query");
+    call(&server, "POST", "/v1/plugins/1/simulate?against=1&colour=red", Some(&key), None)
+        .assert_error(400, "bad_query");
 
     // The tenant's own data is untouched, and nothing was scheduled for it.
     assert_eq!(serde_json::to_value(server.scheduler.store().invoices(&tenant).unwrap()).unwrap(), before);
