@@ -42,6 +42,11 @@ pub struct Server {
     pub rate_limit_per_second: u32,
     /// Requests a tenant may make at once above the average.
     pub rate_limit_burst: u32,
+    /// Stripe webhook deliveries per second to one tenant, on average (a
+    /// bucket apart from the tenant's API requests).
+    pub webhook_rate_limit_per_second: u32,
+    /// Stripe webhook deliveries to one tenant at once above the average.
+    pub webhook_rate_limit_burst: u32,
     /// Seconds shutdown waits for requests in flight.
     pub shutdown_grace_seconds: u64,
     /// The base URL customers reach the server at; tracking links in
@@ -59,6 +64,8 @@ impl std::fmt::Debug for Server {
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("rate_limit_per_second", &self.rate_limit_per_second)
             .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("webhook_rate_limit_per_second", &self.webhook_rate_limit_per_second)
+            .field("webhook_rate_limit_burst", &self.webhook_rate_limit_burst)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("public_url", &self.public_url)
             .finish()
@@ -77,6 +84,8 @@ impl Default for Server {
             body_limit_bytes: defaults.body_limit_bytes,
             rate_limit_per_second: defaults.rate_limit_per_second,
             rate_limit_burst: defaults.rate_limit_burst,
+            webhook_rate_limit_per_second: defaults.webhook_rate_limit_per_second,
+            webhook_rate_limit_burst: defaults.webhook_rate_limit_burst,
             shutdown_grace_seconds: defaults.shutdown_grace.as_secs(),
             public_url: None,
         }
@@ -99,6 +108,9 @@ impl Server {
         }
         if self.rate_limit_per_second == 0 || self.rate_limit_burst == 0 {
             return Err("rate_limit_per_second and rate_limit_burst must be at least 1".into());
+        }
+        if self.webhook_rate_limit_per_second == 0 || self.webhook_rate_limit_burst == 0 {
+            return Err("webhook_rate_limit_per_second and webhook_rate_limit_burst must be at least 1".into());
         }
         if self.shutdown_grace_seconds > 3600 {
             return Err(format!("shutdown_grace_seconds {} is over an hour", self.shutdown_grace_seconds));
@@ -329,6 +341,8 @@ mod tests {
         assert_eq!(config.server.body_limit_bytes, defaults.body_limit_bytes);
         assert_eq!(config.server.rate_limit_per_second, defaults.rate_limit_per_second);
         assert_eq!(config.server.rate_limit_burst, defaults.rate_limit_burst);
+        assert_eq!(config.server.webhook_rate_limit_per_second, defaults.webhook_rate_limit_per_second);
+        assert_eq!(config.server.webhook_rate_limit_burst, defaults.webhook_rate_limit_burst);
         assert_eq!(config.server.shutdown_grace_seconds, defaults.shutdown_grace_seconds);
     }
 

@@ -1,10 +1,9 @@
 //! A tenant's history replayed through one policy on a virtual clock: what
 //! `nudge demo` and `nudge plugin simulate` share.
 //!
-//! The tenant is created, the policy installed (validated and dry-run like
-//! an upload), the customers added, and then invoices and payments are fed
-//! to the scheduler in time order by [`nudge_scheduler::replay`], which runs
-//! everything that falls due in between exactly as the live service would.
+//! The replay itself lives in [`nudge_scheduler::simulate`], which the
+//! server's `POST /v1/plugins/{version}/simulate` shares; this module reads
+//! the files.
 
 use std::{fs, path::Path};
 
@@ -12,10 +11,7 @@ use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 use nudge_core::{Tenant, TenantId};
 use nudge_ingest::{History, ar, json};
-use nudge_scheduler::{
-    Scheduler,
-    replay::{self, FeedItem},
-};
+use nudge_scheduler::{Scheduler, replay::FeedItem, simulate};
 use nudge_store::PluginRecord;
 
 /// Largest history file the commands read: 256 MiB.
@@ -38,48 +34,35 @@ pub fn read(path: &Path, tenant: &TenantId) -> Result<History> {
 }
 
 /// Invoices as they were issued and payments as they arrived, for
-/// [`replay::run`].
+/// [`nudge_scheduler::replay::run`].
 pub fn feed(history: &History) -> Vec<(Timestamp, FeedItem)> {
-    let invoices = history.invoices.iter().map(|i| (i.issued_at, FeedItem::Invoice(i.invoice.clone())));
-    let payments = history.payments.iter().map(|p| (p.received_at, FeedItem::Payment(p.clone())));
-    invoices.chain(payments).collect()
+    simulate::feed(history)
 }
 
 /// Creates `tenant` in the scheduler's (empty) store, installs `plugin` as
 /// its active version at `from`, adds the customers and replays the history
-/// up to `until`. Returns the installed plugin version.
+/// up to `until` ([`nudge_scheduler::simulate::replay`]). Returns the
+/// installed plugin version.
 pub fn replay(
     scheduler: &Scheduler,
     tenant: &Tenant,
     plugin: &[u8],
     history: &History,
-    (from, until): (Timestamp, Timestamp),
+    window: (Timestamp, Timestamp),
 ) -> Result<PluginRecord> {
     if history.invoices.is_empty() {
         bail!("the history has no invoices to replay");
     }
-    scheduler.put_tenant(tenant)?;
-    // The reason belongs in the message itself, not only in the error chain.
-    let record = scheduler
-        .install_plugin(&tenant.id, plugin, from)
-        .map_err(|e| anyhow::anyhow!("the policy was not accepted: {e}"))?;
-    for customer in &history.customers {
-        scheduler.upsert_customer(customer, from)?;
-    }
-    replay::run(scheduler, feed(history), until)?;
-    scheduler.store().flush()?;
-    Ok(record)
+    simulate::replay(scheduler, tenant, plugin, history, window).map_err(|e| match e {
+        // The reason belongs in the message itself, not only in the error chain.
+        nudge_scheduler::Error::Plugin(e) => anyhow::anyhow!("the policy was not accepted: {e}"),
+        other => other.into(),
+    })
 }
 
 /// "standard 1.0.0 (version 1, sha256 a72050f5cc72)".
 pub fn plugin_label(plugin: &PluginRecord) -> String {
-    format!(
-        "{} {} (version {}, sha256 {})",
-        plugin.name,
-        plugin.declared_version,
-        plugin.version,
-        &plugin.sha256[..12.min(plugin.sha256.len())]
-    )
+    simulate::plugin_label(plugin)
 }
 
 /// The day of `at` in UTC, as `YYYY-MM-DD`.

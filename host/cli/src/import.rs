@@ -1,7 +1,10 @@
 //! `nudge import`: load an accounts-receivable CSV into a data directory.
 //!
 //! The file is read and checked whole first: if any row is invalid, every
-//! error is listed with its line and nothing is imported.
+//! error is listed with its line and nothing is imported. Then everything
+//! is written in one store transaction
+//! ([`Scheduler::import_history`](nudge_scheduler::Scheduler::import_history)),
+//! so a failure midway leaves nothing half imported.
 
 use std::{fs, path::PathBuf, process::ExitCode};
 
@@ -58,22 +61,14 @@ pub fn run(options: &Options) -> Result<ImportReport> {
             created_at: now,
         })?;
     }
-    let mut report = ImportReport { tenant: tenant_id.to_string(), ..ImportReport::default() };
-    for customer in &history.customers {
-        scheduler.upsert_customer(customer, now)?;
-        report.customers += 1;
-    }
-    // History: store each invoice and its settlement, without asking the
-    // policy about invoices that were settled long ago.
-    for issued in &history.invoices {
-        scheduler.put_invoice(&issued.invoice, issued.issued_at)?;
-        report.invoices += 1;
-    }
-    for payment in &history.payments {
-        if scheduler.record_payment(payment)? {
-            report.payments += 1;
-        }
-    }
+    // One store transaction: a failure midway leaves nothing half imported.
+    let imported = scheduler.import_history(&tenant_id, &history, now)?;
+    let report = ImportReport {
+        tenant: tenant_id.to_string(),
+        customers: imported.customers,
+        invoices: imported.invoices,
+        payments: imported.payments,
+    };
     scheduler.store().flush()?;
     Ok(report)
 }

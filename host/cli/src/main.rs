@@ -51,6 +51,7 @@ enum Command {
     Experiment(ExperimentCommand),
     /// Serve the HTTP API for tenants and operators on a data directory,
     /// running what falls due every second, until SIGTERM or Ctrl-C.
+    #[command(after_help = serve::AFTER_HELP)]
     Serve(serve::Options),
     /// Internal: compile a component read on stdin under a memory limit.
     #[command(name = "__compile-worker", hide = true)]

@@ -12,6 +12,29 @@ pub const TOKEN_ENV: &str = "NUDGE_OPERATOR_TOKEN";
 /// Environment variable overriding `[server] public_url`.
 pub const PUBLIC_URL_ENV: &str = "NUDGE_PUBLIC_URL";
 
+/// Every `[server]` setting and the environment variable overriding it.
+pub const SERVER_ENV: [(&str, &str); 9] = [
+    ("listen", LISTEN_ENV),
+    ("operator_token", TOKEN_ENV),
+    ("public_url", PUBLIC_URL_ENV),
+    ("body_limit_bytes", "NUDGE_BODY_LIMIT_BYTES"),
+    ("rate_limit_per_second", "NUDGE_RATE_LIMIT_PER_SECOND"),
+    ("rate_limit_burst", "NUDGE_RATE_LIMIT_BURST"),
+    ("webhook_rate_limit_per_second", "NUDGE_WEBHOOK_RATE_LIMIT_PER_SECOND"),
+    ("webhook_rate_limit_burst", "NUDGE_WEBHOOK_RATE_LIMIT_BURST"),
+    ("shutdown_grace_seconds", "NUDGE_SHUTDOWN_GRACE_SECONDS"),
+];
+
+/// What `nudge serve --help` says after the options.
+pub const AFTER_HELP: &str = "Environment (each overrides its [server] setting of the configuration file; \
+--listen overrides both):
+  NUDGE_LISTEN, NUDGE_OPERATOR_TOKEN, NUDGE_PUBLIC_URL, NUDGE_BODY_LIMIT_BYTES,
+  NUDGE_RATE_LIMIT_PER_SECOND, NUDGE_RATE_LIMIT_BURST,
+  NUDGE_WEBHOOK_RATE_LIMIT_PER_SECOND, NUDGE_WEBHOOK_RATE_LIMIT_BURST,
+  NUDGE_SHUTDOWN_GRACE_SECONDS
+
+The API is described by GET /openapi.json (OpenAPI 3).";
+
 /// Options of `nudge serve`.
 #[derive(Debug, Args)]
 pub struct Options {
@@ -23,40 +46,59 @@ pub struct Options {
     pub data_dir: PathBuf,
 }
 
+/// The `[server]` section with the environment's overrides applied, each
+/// checked as it is applied so that an error names the variable at fault.
+fn with_env(file: &crate::config::Server, env: impl Fn(&str) -> Option<String>) -> Result<crate::config::Server> {
+    fn number<T: std::str::FromStr>(name: &str, text: &str) -> Result<T>
+    where
+        T::Err: std::fmt::Display,
+    {
+        text.trim().parse().map_err(|e| anyhow::anyhow!("{name}={text:?} is not a whole number ({e})"))
+    }
+    let mut server = file.clone();
+    for (setting, name) in SERVER_ENV {
+        let Some(text) = env(name).filter(|v| !v.is_empty()) else { continue };
+        match setting {
+            "listen" => server.listen = text.clone(),
+            "operator_token" => server.operator_token = Some(text.clone()),
+            "public_url" => server.public_url = Some(text.clone()),
+            "body_limit_bytes" => server.body_limit_bytes = number(name, &text)?,
+            "rate_limit_per_second" => server.rate_limit_per_second = number(name, &text)?,
+            "rate_limit_burst" => server.rate_limit_burst = number(name, &text)?,
+            "webhook_rate_limit_per_second" => server.webhook_rate_limit_per_second = number(name, &text)?,
+            "webhook_rate_limit_burst" => server.webhook_rate_limit_burst = number(name, &text)?,
+            "shutdown_grace_seconds" => server.shutdown_grace_seconds = number(name, &text)?,
+            other => anyhow::bail!("no [server] setting {other}"),
+        }
+        // The token is never echoed.
+        let shown = if name == TOKEN_ENV { "[set]".to_string() } else { format!("{text:?}") };
+        server.validate().map_err(|e| anyhow::anyhow!("{name}={shown}: {e}"))?;
+    }
+    Ok(server)
+}
+
 /// Where to listen and the server's settings, from the flags, the
 /// environment and the configuration file, in that order of precedence.
 pub fn settings(
     options: &Options,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<(SocketAddr, nudge_server::ServerConfig)> {
-    let file = &crate::config::get().server;
-    let listen = match (options.listen, env(LISTEN_ENV).filter(|v| !v.is_empty())) {
-        (Some(addr), _) => addr,
-        (None, Some(text)) => {
-            text.parse().with_context(|| format!("{LISTEN_ENV}={text:?} is not an address such as 127.0.0.1:8080"))?
-        }
-        (None, None) => file.listen.parse().with_context(|| format!("[server] listen {:?}", file.listen))?,
+    let server = with_env(&crate::config::get().server, env)?;
+    let listen = match options.listen {
+        Some(addr) => addr,
+        None => server.listen.parse().with_context(|| format!("[server] listen {:?}", server.listen))?,
     };
-    let operator_token = env(TOKEN_ENV).filter(|v| !v.is_empty()).or_else(|| file.operator_token.clone());
-    if let Some(token) = &operator_token
-        && token.len() < 16
-    {
-        anyhow::bail!("the operator token must be at least 16 characters ({TOKEN_ENV} or [server] operator_token)");
-    }
-    let public_url = match env(PUBLIC_URL_ENV).filter(|v| !v.is_empty()) {
-        Some(url) => {
-            crate::config::check_public_url(&url).map_err(|e| anyhow::anyhow!("{PUBLIC_URL_ENV}: {e}"))?;
-            url
-        }
-        None => file.public_url.clone().unwrap_or_else(|| format!("http://{listen}")),
-    };
+    // Tracking links start with the address customers reach the server at.
+    let public_url = server.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
     let config = nudge_server::ServerConfig {
-        operator_token,
+        operator_token: server.operator_token,
         public_url: Some(public_url),
-        body_limit_bytes: file.body_limit_bytes,
-        rate_limit_per_second: file.rate_limit_per_second,
-        rate_limit_burst: file.rate_limit_burst,
-        shutdown_grace: Duration::from_secs(file.shutdown_grace_seconds),
+        body_limit_bytes: server.body_limit_bytes,
+        rate_limit_per_second: server.rate_limit_per_second,
+        rate_limit_burst: server.rate_limit_burst,
+        webhook_rate_limit_per_second: server.webhook_rate_limit_per_second,
+        webhook_rate_limit_burst: server.webhook_rate_limit_burst,
+        shutdown_grace: Duration::from_secs(server.shutdown_grace_seconds),
         ..nudge_server::ServerConfig::default()
     };
     Ok((listen, config))
@@ -143,7 +185,57 @@ mod tests {
         assert!(format!("{err:#}").contains("NUDGE_LISTEN=\"nowhere\""), "{err:#}");
         let err = settings(&options(None), |n| (n == TOKEN_ENV).then(|| "short".to_string())).unwrap_err();
         assert!(format!("{err:#}").contains("at least 16"), "{err:#}");
+        assert!(!format!("{err:#}").contains("short"), "the token is never echoed: {err:#}");
         let err = settings(&options(None), |n| (n == PUBLIC_URL_ENV).then(|| "ftp://x".to_string())).unwrap_err();
         assert!(format!("{err:#}").contains("NUDGE_PUBLIC_URL") && format!("{err:#}").contains("http"), "{err:#}");
+        for (name, bad, says) in [
+            ("NUDGE_BODY_LIMIT_BYTES", "lots", "not a whole number"),
+            ("NUDGE_BODY_LIMIT_BYTES", "10", "outside 1024"),
+            ("NUDGE_RATE_LIMIT_BURST", "0", "at least 1"),
+            ("NUDGE_WEBHOOK_RATE_LIMIT_PER_SECOND", "0", "at least 1"),
+            ("NUDGE_SHUTDOWN_GRACE_SECONDS", "-1", "not a whole number"),
+            ("NUDGE_SHUTDOWN_GRACE_SECONDS", "7200", "over an hour"),
+        ] {
+            let err = settings(&options(None), |n| (n == name).then(|| bad.to_string())).unwrap_err();
+            let text = format!("{err:#}");
+            assert!(text.contains(&format!("{name}={bad:?}")) && text.contains(says), "{name}: {text}");
+        }
+    }
+
+    #[test]
+    fn every_server_setting_has_an_environment_override() {
+        let env = |name: &str| {
+            Some(
+                match name {
+                    "NUDGE_BODY_LIMIT_BYTES" => "2048",
+                    "NUDGE_RATE_LIMIT_PER_SECOND" => "3",
+                    "NUDGE_RATE_LIMIT_BURST" => "4",
+                    "NUDGE_WEBHOOK_RATE_LIMIT_PER_SECOND" => "5",
+                    "NUDGE_WEBHOOK_RATE_LIMIT_BURST" => "6",
+                    "NUDGE_SHUTDOWN_GRACE_SECONDS" => "7",
+                    "NUDGE_PUBLIC_URL" => "https://nudge.example.com",
+                    _ => return None,
+                }
+                .to_string(),
+            )
+        };
+        let (_, config) = settings(&options(None), env).unwrap();
+        assert_eq!(config.body_limit_bytes, 2048);
+        assert_eq!((config.rate_limit_per_second, config.rate_limit_burst), (3, 4));
+        assert_eq!((config.webhook_rate_limit_per_second, config.webhook_rate_limit_burst), (5, 6));
+        assert_eq!(config.shutdown_grace, Duration::from_secs(7));
+        assert_eq!(config.public_url.as_deref(), Some("https://nudge.example.com"));
+        // Every field of [server] is in the table (the README example lists them all).
+        let readme = include_str!("../../../README.md");
+        let block = readme.split("```toml\n").find(|block| block.starts_with("[server]")).unwrap();
+        let example = block.split("```").next().unwrap();
+        for line in example.lines().skip(1) {
+            let setting = line.trim_start_matches("# ").split([' ', '=']).next().unwrap();
+            let (_, name) = SERVER_ENV.iter().find(|(s, _)| *s == setting).unwrap_or_else(|| panic!("{setting}"));
+            assert!(line.contains(name), "the README's {setting} line names {name}");
+        }
+        for (_, name) in SERVER_ENV {
+            assert!(AFTER_HELP.contains(name), "nudge serve --help names {name}");
+        }
     }
 }

@@ -13,7 +13,7 @@ use std::{
 use anyhow::{Context, Result, bail};
 use nudge_core::{InvoiceId, Tenant, TenantId, TenantSettings};
 use nudge_ingest::History;
-use nudge_scheduler::{Breakdown, Changes, Summary, breakdown::SentNotice, changes};
+use nudge_scheduler::{Changes, breakdown::SentNotice, changes};
 use serde::Serialize;
 
 use crate::history;
@@ -50,17 +50,7 @@ pub struct Options {
 }
 
 /// One replay: the policy, its configuration and what it did.
-#[derive(Debug, Clone, Serialize)]
-pub struct Run {
-    /// The policy: name, version, sha256.
-    pub plugin: String,
-    /// Its configuration.
-    pub config: String,
-    /// Overall figures.
-    pub summary: Summary,
-    /// Decisions and notices per step and per segment.
-    pub breakdown: Breakdown,
-}
+pub use nudge_scheduler::simulate::Run;
 
 /// What `nudge plugin simulate` reports.
 #[derive(Debug, Clone, Serialize)]
@@ -139,17 +129,16 @@ fn replay(
     window: (jiff::Timestamp, jiff::Timestamp),
 ) -> Result<(Run, BTreeMap<InvoiceId, Vec<SentNotice>>)> {
     let dir = tempfile::Builder::new().prefix("nudge-simulate-").tempdir().context("creating a temporary store")?;
-    let scheduler = crate::runtime::scheduler(dir.path())?;
     let settings = TenantSettings { plugin_config: config.to_string(), ..crate::config::new_tenant_settings() };
     let tenant = Tenant { id: TenantId::new(TENANT)?, name: "Simulation".into(), settings, created_at: window.0 };
-    let record = history::replay(&scheduler, &tenant, plugin, history, window)?;
-    let run = Run {
-        plugin: history::plugin_label(&record),
-        config: config.to_string(),
-        summary: scheduler.summary(&tenant.id)?,
-        breakdown: scheduler.breakdown(&tenant.id)?,
-    };
-    Ok((run, scheduler.sent_notices(&tenant.id)?))
+    if history.invoices.is_empty() {
+        bail!("the history has no invoices to replay");
+    }
+    let runtime = crate::runtime::runtime(Some(dir.path()))?;
+    nudge_scheduler::simulate::simulate(dir.path(), runtime, &tenant, plugin, history, window).map_err(|e| match e {
+        nudge_scheduler::Error::Plugin(e) => anyhow::anyhow!("the policy was not accepted: {e}"),
+        other => other.into(),
+    })
 }
 
 /// Runs the command and prints the report.

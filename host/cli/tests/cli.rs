@@ -546,3 +546,91 @@ fn templates_are_uploaded_listed_previewed_and_deleted() {
     assert_eq!(code, 1);
     assert!(err.contains("template firm/sms/de does not exist"), "{err}");
 }
+
+/// One HTTP/1.1 request over a plain socket: the status and the body.
+fn http(addr: &str, method: &str, path: &str, headers: &str, body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n{headers}\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn serve_takes_its_settings_from_the_environment_and_exits_0_on_sigterm() {
+    use std::{
+        io::BufRead,
+        process::Stdio,
+        time::{Duration, Instant},
+    };
+    let (code, help, _) = nudge(&["serve", "--help"]);
+    assert_eq!(code, 0);
+    for name in
+        ["NUDGE_LISTEN", "NUDGE_BODY_LIMIT_BYTES", "NUDGE_WEBHOOK_RATE_LIMIT_BURST", "NUDGE_SHUTDOWN_GRACE_SECONDS"]
+    {
+        assert!(help.contains(name), "serve --help names {name}: {help}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nudge"))
+        .args(["serve", "--data-dir", dir.path().join("data").to_str().unwrap()])
+        .env("NUDGE_LISTEN", "127.0.0.1:0")
+        .env("NUDGE_OPERATOR_TOKEN", "operator-token-for-the-cli-test")
+        .env("NUDGE_BODY_LIMIT_BYTES", "2048")
+        .env("NUDGE_RATE_LIMIT_BURST", "500")
+        .env("NUDGE_SHUTDOWN_GRACE_SECONDS", "5")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The port it bound, from "listening on http://ADDR"; stderr is drained after.
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let addr = loop {
+        let line = rx.recv_timeout(Duration::from_secs(60)).expect("nudge serve says where it listens");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http(&addr, "GET", "/readyz", "", b"").0 != 200 {
+        assert!(Instant::now() < deadline, "never ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // NUDGE_BODY_LIMIT_BYTES took effect.
+    let auth = "Authorization: Bearer operator-token-for-the-cli-test\r\n";
+    let (status, body) = http(&addr, "POST", "/v1/admin/tenants", auth, &[b' '; 4096]);
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("2048"), "{body}");
+    let (status, body) = http(&addr, "GET", "/openapi.json", "", b"");
+    assert_eq!(status, 200);
+    assert!(body.contains("\"openapi\":\"3."), "{body}");
+
+    let pid = child.id().to_string();
+    let started = Instant::now();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "nudge serve did not stop within 15 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "exits 0 after SIGTERM");
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(5), "an idle server stops promptly, took {elapsed:?}");
+}

@@ -37,6 +37,10 @@ pub enum Error {
     /// The outbox could not be read or rewritten.
     #[error(transparent)]
     Delivery(#[from] nudge_delivery::Error),
+    /// An import that does not hold together (a record of another tenant,
+    /// a payment for an invoice it does not have).
+    #[error("the import cannot be applied: {0}")]
+    Import(String),
     /// A payment for an invoice that does not exist.
     #[error("invoice {0} does not exist")]
     UnknownInvoice(InvoiceId),

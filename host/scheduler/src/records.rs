@@ -45,31 +45,7 @@ impl Scheduler {
         if self.store.customer(&invoice.tenant, &invoice.customer)?.is_none() {
             return Err(Error::UnknownCustomer { invoice: invoice.id.clone(), customer: invoice.customer.to_string() });
         }
-        self.store.transact(|tx| {
-            let mut next = invoice.clone();
-            if let Some(existing) = tx.invoice(&invoice.tenant, &invoice.id)? {
-                // Host-managed fields survive a tenant's update.
-                next.paid_at = existing.paid_at;
-                next.next_evaluation = existing.next_evaluation;
-                next.closed_reason = existing.closed_reason;
-                // Payments recorded so far still count against a changed total.
-                let paid = existing.total.amount_minor - existing.amount_remaining_minor;
-                next.amount_remaining_minor = (next.total.amount_minor - paid).max(0);
-                if existing.status == InvoiceStatus::Paid || next.amount_remaining_minor == 0 {
-                    next.status =
-                        if next.amount_remaining_minor == 0 { InvoiceStatus::Paid } else { InvoiceStatus::Open };
-                }
-                if next.status != InvoiceStatus::Paid {
-                    next.paid_at = None;
-                }
-            }
-            tx.put_invoice(&next)?;
-            if let Some(intent) = intent {
-                tx.schedule(intent)?;
-            }
-            tx.append_event(&invoice.tenant, at, EventKind::InvoiceUpserted { invoice: invoice.id.clone() })?;
-            Ok(())
-        })?;
+        self.store.transact(|tx| store_invoice(tx, invoice, at, intent))?;
         Ok(())
     }
 
@@ -91,6 +67,38 @@ impl Scheduler {
         let recorded = self.store.transact(|tx| apply_payment(tx, payment, paid_on))?;
         Ok(recorded)
     }
+}
+
+/// Creates or updates `invoice` inside a transaction, keeping the
+/// host-managed fields of a stored one, and schedules `intent` if given.
+pub(crate) fn store_invoice(
+    tx: &mut Tx<'_>,
+    invoice: &Invoice,
+    at: Timestamp,
+    intent: Option<&ScheduleEntry>,
+) -> TxResult<()> {
+    let mut next = invoice.clone();
+    if let Some(existing) = tx.invoice(&invoice.tenant, &invoice.id)? {
+        // Host-managed fields survive a tenant's update.
+        next.paid_at = existing.paid_at;
+        next.next_evaluation = existing.next_evaluation;
+        next.closed_reason = existing.closed_reason;
+        // Payments recorded so far still count against a changed total.
+        let paid = existing.total.amount_minor - existing.amount_remaining_minor;
+        next.amount_remaining_minor = (next.total.amount_minor - paid).max(0);
+        if existing.status == InvoiceStatus::Paid || next.amount_remaining_minor == 0 {
+            next.status = if next.amount_remaining_minor == 0 { InvoiceStatus::Paid } else { InvoiceStatus::Open };
+        }
+        if next.status != InvoiceStatus::Paid {
+            next.paid_at = None;
+        }
+    }
+    tx.put_invoice(&next)?;
+    if let Some(intent) = intent {
+        tx.schedule(intent)?;
+    }
+    tx.append_event(&invoice.tenant, at, EventKind::InvoiceUpserted { invoice: invoice.id.clone() })?;
+    Ok(())
 }
 
 /// Records `payment` inside a transaction (`paid_on`: its day in the

@@ -21,17 +21,6 @@ use crate::{
     reply::Reply,
 };
 
-/// The metrics label of an admin path (segments after `/v1/admin`).
-pub fn label(rest: &[&str]) -> &'static str {
-    match rest {
-        ["tenants"] => "/v1/admin/tenants",
-        ["tenants", _] => "/v1/admin/tenants/{id}",
-        ["tenants", _, "keys"] => "/v1/admin/tenants/{id}/keys",
-        ["tenants", _, "keys", _] => "/v1/admin/tenants/{id}/keys/{key}",
-        _ => "/v1/admin/unknown",
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewTenant {

@@ -23,6 +23,7 @@ use crate::{
     idempotency, ops,
     ratelimit::RateLimiter,
     reply::{Reply, percent_decode},
+    routes::{self, Access, Route},
     stripe,
     telemetry::HttpMetrics,
     tenant, tracking,
@@ -34,7 +35,7 @@ pub struct App {
     pub scheduler: Arc<Scheduler>,
     /// The server's settings.
     pub config: ServerConfig,
-    /// Per-tenant token buckets.
+    /// Per-tenant token buckets for requests with the tenant's API keys.
     pub limiter: RateLimiter,
     /// Per-tenant token buckets for tracking links, apart from the API's:
     /// customers following links never use up the tenant's API requests.
@@ -42,24 +43,16 @@ pub struct App {
     pub tracking_limiter: RateLimiter<Option<nudge_core::TenantId>>,
     /// Signs and checks tracking links.
     pub tracker: nudge_delivery::tracking::Tracker,
+    /// Per-tenant token buckets for Stripe webhook deliveries, apart from
+    /// [`App::limiter`]: anyone can post to a webhook path before its
+    /// signature is checked, and must not use up the tenant's API budget.
+    pub webhook_limiter: RateLimiter,
     /// Request counts.
     pub metrics: HttpMetrics,
     /// True while the scheduler's tick loop runs.
     pub ready: AtomicBool,
     /// Wakes the tick loop early (a write may have scheduled something).
     pub wake: Notify,
-}
-
-/// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
-    Public,
-    Operator,
-    Tenant,
-    /// Stripe's deliveries, authenticated by their signature.
-    Webhook,
-    /// Tracking links customers follow, authenticated by their signed token.
-    Tracking,
 }
 
 /// A request as handlers see it, body read.
@@ -114,10 +107,10 @@ pub fn no_route() -> ApiError {
 pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let started = Instant::now();
     let method = request.method().clone();
-    let (label, reply) = match route(request.uri().path()) {
-        Ok((label, access, segments)) => {
-            let reply = serve(&app, request, access, segments).await.unwrap_or_else(|e| Reply::error(&e));
-            (label, reply)
+    let (label, reply) = match route(&method, request.uri().path()) {
+        Ok((route, segments)) => {
+            let reply = serve(&app, request, route.access, segments).await.unwrap_or_else(|e| Reply::error(&e));
+            (route.path, reply)
         }
         Err(e) => ("unknown", Reply::error(&e)),
     };
@@ -125,9 +118,11 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<Respons
     Ok(reply.into_response())
 }
 
-/// The route's label (for metrics, never holding ids), who may call it, and
-/// the path's segments after the prefix that decided that.
-fn route(path: &str) -> ApiResult<(&'static str, Access, Vec<String>)> {
+/// The row of the route table serving this request (its path pattern is
+/// the metrics label, never holding ids), and the path's segments after the
+/// prefix its access kind skips; 404 `no_route` or 405 `method_not_allowed`
+/// for a request the table does not have.
+fn route(method: &Method, path: &str) -> ApiResult<(&'static Route, Vec<String>)> {
     let segments = path
         .trim_start_matches('/')
         .split('/')
@@ -135,18 +130,15 @@ fn route(path: &str) -> ApiResult<(&'static str, Access, Vec<String>)> {
         .collect::<Option<Vec<_>>>()
         .ok_or_else(|| ApiError::bad_request("bad_path", "the path has a malformed %-escape"))?;
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let (label, access, skip) = match segs.as_slice() {
-        ["healthz"] => ("/healthz", Access::Public, 0),
-        ["readyz"] => ("/readyz", Access::Public, 0),
-        ["metrics"] => ("/metrics", Access::Public, 0),
-        ["dashboard"] => ("/dashboard", Access::Public, 0),
-        ["t", _] => ("/t/{token}", Access::Tracking, 0),
-        ["v1", "admin", rest @ ..] => (admin::label(rest), Access::Operator, 2),
-        ["v1", "stripe", "webhooks", _] => ("/v1/stripe/webhooks/{tenant}", Access::Webhook, 1),
-        ["v1", rest @ ..] => (tenant::label(rest), Access::Tenant, 1),
-        _ => return Err(no_route()),
-    };
-    Ok((label, access, segments.into_iter().skip(skip).collect()))
+    match routes::find(method, &segs) {
+        Ok(route) => Ok((route, segments.into_iter().skip(route.access.prefix_len()).collect())),
+        Err(true) => Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{method} is not allowed on this route; GET /openapi.json lists the methods of each path"),
+        )),
+        Err(false) => Err(no_route()),
+    }
 }
 
 async fn serve(app: &Arc<App>, request: Request<Incoming>, access: Access, segments: Vec<String>) -> ApiResult<Reply> {
@@ -155,9 +147,10 @@ async fn serve(app: &Arc<App>, request: Request<Incoming>, access: Access, segme
         // Tracking links are limited per tenant inside their handler, once the token names it.
         Access::Public | Access::Tracking => None,
         Access::Webhook => {
-            // Limited like the tenant's own requests, before any work.
+            // Limited before any work, in the webhook bucket of the tenant
+            // (not its API bucket: the signature is not checked yet).
             if let Some(tenant) = segments.get(2).and_then(|t| nudge_core::TenantId::new(t.as_str()).ok()) {
-                app.limiter.take(&tenant, Instant::now()).map_err(rate_limited)?;
+                app.webhook_limiter.take(&tenant, Instant::now()).map_err(rate_limited)?;
             }
             None
         }

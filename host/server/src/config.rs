@@ -14,6 +14,12 @@ pub struct ServerConfig {
     pub rate_limit_per_second: u32,
     /// Requests a tenant may make in a burst above the average.
     pub rate_limit_burst: u32,
+    /// Stripe webhook deliveries per second to one tenant's endpoint, on
+    /// average: a bucket apart from the tenant's API requests, since anyone
+    /// can post to a webhook path before its signature is checked.
+    pub webhook_rate_limit_per_second: u32,
+    /// Stripe webhook deliveries to one tenant's endpoint in a burst.
+    pub webhook_rate_limit_burst: u32,
     /// How often the scheduler runs what is due, at most this far apart.
     pub tick: Duration,
     /// How long shutdown waits for requests in flight before dropping them.
@@ -32,6 +38,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("rate_limit_per_second", &self.rate_limit_per_second)
             .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("webhook_rate_limit_per_second", &self.webhook_rate_limit_per_second)
+            .field("webhook_rate_limit_burst", &self.webhook_rate_limit_burst)
             .field("tick", &self.tick)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("public_url", &self.public_url)
@@ -49,6 +57,8 @@ impl Default for ServerConfig {
             body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES,
             rate_limit_per_second: 50,
             rate_limit_burst: 100,
+            webhook_rate_limit_per_second: 50,
+            webhook_rate_limit_burst: 100,
             tick: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(30),
             public_url: None,

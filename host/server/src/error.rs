@@ -86,6 +86,7 @@ impl From<SchedulerError> for ApiError {
             SchedulerError::StepTaken { .. } => Self::new(StatusCode::CONFLICT, "step_taken", err.to_string()),
             SchedulerError::NoticeLimit(_) => Self::new(StatusCode::CONFLICT, "notice_limit", err.to_string()),
             SchedulerError::Invalid(message) => Self::invalid(message.clone()),
+            SchedulerError::Import(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_import", err.to_string()),
             SchedulerError::Store(e) => e.into(),
             SchedulerError::TemplateInvalid(_) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "template_invalid", err.to_string())

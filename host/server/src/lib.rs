@@ -21,14 +21,18 @@ mod config;
 mod error;
 mod events;
 mod idempotency;
+mod imports;
 mod notices;
+mod openapi;
 mod ops;
 mod page;
 mod plugins;
 mod privacy;
 mod ratelimit;
 mod reply;
+mod routes;
 mod server;
+mod simulate;
 mod stripe;
 mod telemetry;
 mod templates;
@@ -37,6 +41,8 @@ mod tracking;
 
 pub use config::{DEFAULT_BODY_LIMIT_BYTES, ServerConfig};
 pub use error::ApiError;
+pub use openapi::{OPENAPI_VERSION, document as openapi_document};
+pub use routes::{Access, Body, ROUTES, Route};
 pub use server::run;
 
 /// What stopped the server.

@@ -21,16 +21,6 @@ use crate::{
     reply::Reply,
 };
 
-/// The metrics label of a notice path, if it is one of these.
-pub fn label(rest: &[&str]) -> Option<&'static str> {
-    Some(match rest {
-        ["notices", _] => "/v1/notices/{id}",
-        ["notices", _, "cancel"] => "/v1/notices/{id}/cancel",
-        ["invoices", _, "send"] => "/v1/invoices/{id}/send",
-        _ => return None,
-    })
-}
-
 /// `POST /v1/invoices/{id}/send`.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]

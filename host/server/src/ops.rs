@@ -1,6 +1,7 @@
-//! Public routes: the operator's probes `/healthz`, `/readyz`, `/metrics`,
-//! and `/dashboard`, the page that asks for a tenant key and shows that
-//! tenant's report (fetched from `GET /v1/report?format=html` with the key).
+//! Public routes: the operator's probes `/healthz`, `/readyz`, `/metrics`;
+//! the API document `/openapi.json`; and `/dashboard`, the page that asks
+//! for a tenant key and shows that tenant's report (fetched from
+//! `GET /v1/report?format=html` with the key).
 
 use std::sync::atomic::Ordering;
 
@@ -34,6 +35,7 @@ pub fn handle(app: &App, call: &Call) -> ApiResult<Reply> {
                 Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", why))
             }
         }
+        ["openapi.json"] => Reply::json(StatusCode::OK, &crate::openapi::document()),
         ["metrics"] => {
             let text = telemetry::render(&app.scheduler, &app.metrics)?;
             Ok(Reply::raw(StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", text))

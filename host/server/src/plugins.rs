@@ -5,6 +5,7 @@
 //! - `GET /v1/plugins`: every version and which is active
 //! - `GET /v1/plugins/{version}`: one version and its dry-run report
 //! - `POST /v1/plugins/{version}/activate`, `POST /v1/plugins/rollback`
+//! - `POST /v1/plugins/{version}/simulate`: see [`crate::simulate`]
 
 use hyper::{Method, StatusCode};
 use jiff::Timestamp;
@@ -16,17 +17,6 @@ use crate::{
     error::{ApiError, ApiResult},
     reply::Reply,
 };
-
-/// The metrics label of a plugin path.
-pub fn label(rest: &[&str]) -> &'static str {
-    match rest {
-        ["plugins"] => "/v1/plugins",
-        ["plugins", "rollback"] => "/v1/plugins/rollback",
-        ["plugins", _] => "/v1/plugins/{version}",
-        ["plugins", _, "activate"] => "/v1/plugins/{version}/activate",
-        _ => "/v1/unknown",
-    }
-}
 
 fn version(text: &str) -> ApiResult<u32> {
     text.parse().map_err(|_| ApiError::not_found(format!("plugin version {text:?}")))
@@ -63,6 +53,7 @@ pub fn handle(app: &App, tenant: &Tenant, call: &Call) -> ApiResult<Reply> {
             app.wake.notify_one();
             Reply::json(StatusCode::OK, &json!({ "active": v }))
         }
+        (&Method::POST, ["plugins", v, "simulate"]) => crate::simulate::handle(app, tenant, v, call),
         (_, ["plugins"] | ["plugins", _] | ["plugins", _, "activate"]) => Err(call.method_not_allowed()),
         _ => Err(no_route()),
     }

@@ -18,16 +18,6 @@ use crate::{
     reply::Reply,
 };
 
-/// The metrics label of a privacy or report path, if it is one.
-pub fn label(rest: &[&str]) -> Option<&'static str> {
-    Some(match rest {
-        ["customers", _, "opt-out"] => "/v1/customers/{id}/opt-out",
-        ["customers", _, "export"] => "/v1/customers/{id}/export",
-        ["report"] => "/v1/report",
-        _ => return None,
-    })
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OptOut {

@@ -44,6 +44,7 @@ pub async fn run(
         limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
         tracking_limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
         tracker,
+        webhook_limiter: RateLimiter::new(config.webhook_rate_limit_per_second, config.webhook_rate_limit_burst),
         scheduler,
         config,
         metrics: HttpMetrics::default(),

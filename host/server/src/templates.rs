@@ -28,17 +28,6 @@ use crate::{
     reply::Reply,
 };
 
-/// The metrics label of a template path, if it is one.
-pub fn label(rest: &[&str]) -> Option<&'static str> {
-    Some(match rest {
-        ["templates"] => "/v1/templates",
-        ["templates", "preview"] => "/v1/templates/preview",
-        ["templates", "fallback-locale"] => "/v1/templates/fallback-locale",
-        ["templates", _, _, _] => "/v1/templates/{name}/{channel}/{locale}",
-        _ => return None,
-    })
-}
-
 fn key(name: &str, channel: &str, locale: &str) -> ApiResult<TemplateKey> {
     TemplateKey::new(name, channel, locale).map_err(ApiError::invalid)
 }

@@ -4,6 +4,7 @@
 //! - `PUT /v1/customers/{id}`, `GET /v1/customers/{id}`, `GET /v1/customers`
 //! - `PUT /v1/invoices/{id}` (then the policy decides), `GET /v1/invoices/{id}`, `GET /v1/invoices`
 //! - `POST /v1/payments` (idempotent by payment id), `GET /v1/payments`
+//! - `POST /v1/imports`: an accounts-receivable CSV, see [`crate::imports`]
 //! - `GET /v1/notices`, `GET /v1/incidents`
 //! - engagement events: see [`crate::events`]; one notice, cancel, manual send: see [`crate::notices`]
 //! - privacy and the report: see [`crate::privacy`]; plugins: see [`crate::plugins`];
@@ -21,31 +22,12 @@ use serde_json::json;
 use crate::{
     app::{App, Call, no_route},
     error::{ApiError, ApiResult},
-    events, notices,
+    events, imports, notices,
     page::{page, parse_query},
     plugins, privacy,
     reply::Reply,
     stripe, templates,
 };
-
-/// The metrics label of a tenant path (segments after `/v1`).
-pub fn label(rest: &[&str]) -> &'static str {
-    match rest {
-        ["customers"] => "/v1/customers",
-        ["customers", _] => "/v1/customers/{id}",
-        ["invoices"] => "/v1/invoices",
-        ["invoices", _] => "/v1/invoices/{id}",
-        ["payments"] => "/v1/payments",
-        ["notices"] => "/v1/notices",
-        ["incidents"] => "/v1/incidents",
-        ["events"] => "/v1/events",
-        ["stripe", "webhook-secrets"] => "/v1/stripe/webhook-secrets",
-        other => privacy::label(other)
-            .or_else(|| notices::label(other))
-            .or_else(|| templates::label(other))
-            .unwrap_or_else(|| plugins::label(other)),
-    }
-}
 
 /// True for a plugin upload, whose body limit is the tenant's plugin size cap.
 pub fn is_upload(method: &Method, segments: &[String]) -> bool {
@@ -78,6 +60,7 @@ pub fn handle(app: &App, tenant: &Tenant, call: &Call) -> ApiResult<Reply> {
             Reply::json(StatusCode::OK, &page(store.invoices(t)?, |i| i.id.to_string(), &list()?)?)
         }
         (&Method::POST, ["payments"]) => post_payment(app, tenant, call),
+        (&Method::POST, ["imports"]) => imports::handle(app, tenant, call),
         (&Method::GET, ["payments"]) => {
             Reply::json(StatusCode::OK, &page(store.payments(t)?, |p| p.id.to_string(), &list()?)?)
         }

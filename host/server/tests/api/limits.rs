@@ -56,6 +56,37 @@ fn each_tenant_has_its_own_rate_limit() {
 }
 
 #[test]
+fn webhook_floods_have_their_own_bucket_and_spare_the_tenants_api_budget() {
+    let server = TestServer::start(ServerConfig {
+        rate_limit_per_second: 1,
+        rate_limit_burst: 3,
+        webhook_rate_limit_per_second: 1,
+        webhook_rate_limit_burst: 5,
+        ..TestServer::config()
+    });
+    let a = tenant(&server, "a");
+    // Unsigned posts at A's webhook path: refused (A has set no secrets, so
+    // there is no endpoint), then limited once the webhook bucket is empty.
+    let mut limited = 0;
+    for _ in 0..20 {
+        let answer = call(&server, "POST", "/v1/stripe/webhooks/a", None, Some(b"{}"));
+        match answer.status {
+            404 => assert_eq!(answer.json()["error"]["code"], "not_found", "{}", answer.text),
+            429 => limited += 1,
+            other => panic!("{other}: {}", answer.text),
+        }
+    }
+    assert!(limited >= 14, "the webhook bucket (burst 5) limits the flood: {limited} limited");
+    // A's API bucket is untouched: its whole burst is still there.
+    for _ in 0..3 {
+        assert_eq!(call(&server, "GET", "/v1/customers", Some(&a), None).status, 200);
+    }
+    call(&server, "GET", "/v1/customers", Some(&a), None).assert_error(429, "rate_limited");
+    // Another tenant's webhook bucket is its own.
+    call(&server, "POST", "/v1/stripe/webhooks/b", None, Some(b"{}")).assert_error(404, "not_found");
+}
+
+#[test]
 fn admin_routes_are_off_without_an_operator_token() {
     let server = TestServer::start(ServerConfig::default());
     let answer = send_json(&server, "POST", "/v1/admin/tenants", OPERATOR, &json!({ "id": "a", "name": "a" }));

@@ -6,8 +6,12 @@
 
 mod e2e;
 mod events;
+mod imports;
+mod isolation;
 mod limits;
+mod openapi;
 mod privacy;
+mod simulate;
 mod stripe;
 mod templates;
 mod tick;
@@ -116,6 +120,17 @@ impl Answer {
         assert!(!message.is_empty());
         assert_eq!(json.as_object().unwrap().len(), 1, "only `error` at the top: {}", self.text);
         message
+    }
+}
+
+impl Answer {
+    /// [`Answer::assert_error`] for an error that carries details beside
+    /// its code and message (`rejected` rows).
+    pub fn assert_error_with_details(&self, status: u16, code: &str) -> String {
+        assert_eq!(self.status, status, "{}", self.text);
+        let json = self.json();
+        assert_eq!(json["error"]["code"], code, "{}", self.text);
+        json["error"]["message"].as_str().unwrap().to_string()
     }
 }
 

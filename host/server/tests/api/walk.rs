@@ -10,12 +10,12 @@ use crate::{OPERATOR, TestServer, call, call_with, send_json};
 const CSV: &str = include_str!("../../../../examples/data/accounts-receivable.csv");
 
 /// Request bodies by id.
-type Rows = Vec<(String, Value)>;
+pub type Rows = Vec<(String, Value)>;
 
 /// Customers and invoices of the CSV as API bodies: three customers and up
 /// to two invoices each, their dates moved so that each falls due 10 days
 /// from today (the gap between issue and due date is the CSV's).
-fn csv_rows() -> (Rows, Rows) {
+pub fn csv_rows() -> (Rows, Rows) {
     let data = nudge_ingest::ar::read(CSV.as_bytes(), &TenantId::new("a").unwrap()).unwrap();
     let today = Zoned::now().date();
     let mut customers = Vec::new();
@@ -45,7 +45,7 @@ fn csv_rows() -> (Rows, Rows) {
     (customers, invoices)
 }
 
-fn create_tenant(server: &TestServer, id: &str) -> String {
+pub fn create_tenant(server: &TestServer, id: &str) -> String {
     let answer =
         send_json(server, "POST", "/v1/admin/tenants", OPERATOR, &json!({ "id": id, "name": format!("Tenant {id}") }));
     assert_eq!(answer.status, 201, "{}", answer.text);
