@@ -22,6 +22,7 @@ mod outbox_check;
 mod polyglot;
 mod privacy;
 mod quiet_hours;
+mod races;
 mod replay;
 mod stripe_events;
 mod stripe_support;

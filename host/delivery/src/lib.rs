@@ -4,7 +4,9 @@
 //! built-in set is English, in four tones). [`render`] fills one in for a
 //! notice; an [`Outbox`] delivers the result as one file per notice, named
 //! by the notice id, so a delivery retried after a crash never produces a
-//! second message.
+//! second message. The scheduler delivers through a [`Sink`]: the outbox
+//! by default, a [`NullSink`] in benchmarks, a [`RecordingSink`] in crash
+//! drills.
 //!
 //! ```
 //! use nudge_delivery::{Fields, TemplateSet};
@@ -24,10 +26,12 @@
 mod error;
 mod message;
 mod outbox;
+mod sink;
 mod template;
 pub mod tracking;
 
 pub use error::{Error, Result};
 pub use message::Message;
 pub use outbox::{Delivery, Outbox};
+pub use sink::{NullSink, Recorded, RecordingSink, Sink};
 pub use template::{Fields, Rendered, Template, TemplateSet};

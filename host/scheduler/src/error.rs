@@ -40,6 +40,9 @@ pub enum Error {
     /// A payment for an invoice that does not exist.
     #[error("invoice {0} does not exist")]
     UnknownInvoice(InvoiceId),
+    /// Something changed under an operation every time it was tried.
+    #[error("{0}; try again")]
+    Contended(String),
 }
 
 /// Result with this crate's [`Error`].

@@ -3,12 +3,12 @@
 use std::{
     collections::HashMap,
     path::PathBuf,
-    sync::{Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard},
 };
 
 use jiff::Timestamp;
 use nudge_core::{Tenant, TenantId};
-use nudge_delivery::{Outbox, TemplateSet};
+use nudge_delivery::{Outbox, Sink, TemplateSet};
 use nudge_runtime::{Plugin, Runtime};
 use nudge_store::{ScheduleKind, Store};
 
@@ -23,13 +23,22 @@ pub struct SchedulerConfig {
     pub breaker_window: usize,
     /// Failures within the window that switch a plugin version off.
     pub breaker_threshold: usize,
+    /// Where messages are delivered; `None` is the outbox in `outbox_dir`.
+    pub sink: Option<Arc<dyn Sink>>,
 }
 
 impl SchedulerConfig {
     /// Defaults with the outbox in `outbox_dir`: the breaker trips at 10
     /// failures among a version's last 20 calls.
     pub fn new(outbox_dir: impl Into<PathBuf>) -> Self {
-        Self { outbox_dir: outbox_dir.into(), breaker_window: 20, breaker_threshold: 10 }
+        Self { outbox_dir: outbox_dir.into(), breaker_window: 20, breaker_threshold: 10, sink: None }
+    }
+
+    /// The same, delivering through `sink` instead of the outbox (the
+    /// outbox directory is still where privacy exports and erasure look).
+    pub fn with_sink(mut self, sink: Arc<dyn Sink>) -> Self {
+        self.sink = Some(sink);
+        self
     }
 }
 
@@ -38,6 +47,8 @@ pub struct Scheduler {
     pub(crate) store: Store,
     pub(crate) runtime: Runtime,
     pub(crate) outbox: Outbox,
+    /// Where messages go: the outbox unless the configuration names a sink.
+    pub(crate) sink: Arc<dyn Sink>,
     pub(crate) templates: TemplateSet,
     /// Compiled plugin versions, by tenant and version.
     pub(crate) plugins: Mutex<HashMap<(TenantId, u32), Plugin>>,
@@ -61,10 +72,13 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Scheduler {
     /// A scheduler over `store`, running plugins on `runtime`.
     pub fn new(store: Store, runtime: Runtime, config: SchedulerConfig) -> Self {
+        let outbox = Outbox::new(config.outbox_dir);
+        let sink = config.sink.unwrap_or_else(|| Arc::new(outbox.clone()));
         Self {
             store,
             runtime,
-            outbox: Outbox::new(config.outbox_dir),
+            outbox,
+            sink,
             templates: TemplateSet::builtin(),
             plugins: Mutex::new(HashMap::new()),
             breaker: Mutex::new(Breaker::new(config.breaker_window, config.breaker_threshold)),

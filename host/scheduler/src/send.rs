@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use nudge_core::{
-    Channel, Customer, CustomerId, EventKind, FrequencyCaps, Invoice, MissedSendPolicy, Money, Notice, NoticeState,
-    Tenant, TenantId, time,
+    Channel, Customer, CustomerId, EventKind, FrequencyCaps, Invoice, MissedSendPolicy, Money, Notice, NoticeId,
+    NoticeState, Tenant, TenantId, time,
 };
 use nudge_delivery::{Fields, Message};
 use nudge_store::{ScheduleEntry, ScheduleKind, SendRecord};
@@ -138,7 +138,7 @@ impl Scheduler {
             let carrier = ready.notice.message.clone().filter(|_| ready.notice.state == NoticeState::Sending);
             let mut found = None;
             for message in std::iter::once(ready.notice.id.clone()).chain(carrier) {
-                if let Some(channel) = self.outbox.delivered(&tenant.id, &message)? {
+                if let Some(channel) = self.sink.delivered(&tenant.id, &message)? {
                     found = Some((message == ready.notice.id, channel));
                     break;
                 }
@@ -190,16 +190,13 @@ impl Scheduler {
         // notice that is its own message needs nothing more; for a combined
         // message the record must be on disk first, so that after a crash a
         // carried notice is never sent again in another message.
-        for ready in &mut group {
-            ready.notice.state = NoticeState::Sending;
-            ready.notice.message = Some(primary_id.clone());
+        if !self.start_sending(&mut group, &customer, &primary_id)? {
+            // A payment, an opt-out or another change landed after the
+            // checks above: check again from the start.
+            self.evaluate_all(&recovered, now)?;
+            let entries: Vec<_> = group.into_iter().map(|r| (r.entry, r.notice.step)).collect();
+            return self.send_all(&entries, now);
         }
-        self.store.transact(|tx| {
-            for ready in &group {
-                tx.put_notice(&ready.notice)?;
-            }
-            Ok(())
-        })?;
         if group.len() > 1 {
             self.store.flush()?;
         }
@@ -214,7 +211,7 @@ impl Scheduler {
                     continue;
                 }
             };
-            match self.outbox.deliver(&message) {
+            match self.sink.deliver(&message) {
                 Ok(_) => {
                     delivered = Some(channel);
                     break;
@@ -235,6 +232,43 @@ impl Scheduler {
             }
         }
         self.evaluate_all(&evaluate, now)
+    }
+
+    /// Marks the group's notices `Sending` in `primary`'s message, in one
+    /// transaction that first re-reads what the checks read: if a notice,
+    /// its invoice or the customer changed since (a payment, an opt-out, a
+    /// concurrent settle), nothing is written and the answer is false. This
+    /// transaction is the moment a send starts: a payment or opt-out
+    /// committed before it stops the send, one committed after it lets the
+    /// message already in flight go out.
+    fn start_sending(&self, group: &mut [Ready], customer: &Customer, primary: &NoticeId) -> Result<bool> {
+        let checked: Vec<(Notice, Invoice)> = group.iter().map(|r| (r.notice.clone(), r.invoice.clone())).collect();
+        for ready in group.iter_mut() {
+            ready.notice.state = NoticeState::Sending;
+            ready.notice.message = Some(primary.clone());
+        }
+        let started = self.store.transact(|tx| {
+            if tx.customer(&customer.tenant, &customer.id)?.as_ref() != Some(customer) {
+                return Ok(false);
+            }
+            for (notice, invoice) in &checked {
+                if tx.notice(&notice.tenant, &notice.invoice, &notice.step)?.as_ref() != Some(notice)
+                    || tx.invoice(&invoice.tenant, &invoice.id)?.as_ref() != Some(invoice)
+                {
+                    return Ok(false);
+                }
+            }
+            for ready in group.iter() {
+                tx.put_notice(&ready.notice)?;
+            }
+            Ok(true)
+        })?;
+        if !started {
+            for (ready, (notice, _)) in group.iter_mut().zip(checked) {
+                ready.notice = notice;
+            }
+        }
+        Ok(started)
     }
 
     /// Asks the policy for each invoice's next step right away (the
