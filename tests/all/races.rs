@@ -236,3 +236,111 @@ fn an_opt_out_between_the_checks_and_the_start_of_a_send_stops_it() {
         notice.state
     );
 }
+
+/// Plugin versions activated over and over from another thread while a
+/// replay of 300 real invoices runs: every decision is recorded under the
+/// version active when it was recorded (the event log, read in order, never
+/// shows a decision by a version other than the last one activated before
+/// it), every notice names the version that scheduled it, and nothing is
+/// lost or sent twice.
+#[test]
+fn plugin_versions_activated_during_a_run_decide_only_while_active() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = nudge_store::Store::open(dir.path().join("store")).unwrap();
+    let runtime = nudge_runtime::Runtime::new(nudge_runtime::Limits::default()).unwrap();
+    let config = nudge_scheduler::SchedulerConfig::new(dir.path().join("outbox"));
+    let scheduler = Scheduler::new(store, runtime, config);
+    let tenant = TenantId::new("flip").unwrap();
+    let from = at("2012-01-01T00:00:00Z");
+    let record = nudge_core::Tenant {
+        id: tenant.clone(),
+        name: "Flip Ltd".into(),
+        settings: TenantSettings::default(),
+        created_at: from,
+    };
+    scheduler.put_tenant(&record).unwrap();
+    let v1 = scheduler.install_plugin(&tenant, nudge_bundle::STANDARD_POLICY, from).unwrap().version;
+    let v2 = scheduler.upload_plugin(&tenant, nudge_bundle::SEGMENTED_POLICY, from).unwrap().version;
+    let csv = harness::first_rows(300);
+    let data = nudge_ingest::ar::read(csv.as_slice(), &tenant).unwrap();
+    for customer in &data.customers {
+        scheduler.upsert_customer(customer, from).unwrap();
+    }
+    let feed = nudge_cli::demo::feed(&data).unwrap();
+
+    let done = AtomicBool::new(false);
+    let activations = std::thread::scope(|s| {
+        let flipper = s.spawn(|| {
+            let mut n = 0u32;
+            while !done.load(Ordering::Relaxed) {
+                let version = if n % 2 == 0 { v2 } else { v1 };
+                scheduler.activate_plugin(&tenant, version, from).unwrap();
+                n += 1;
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            n
+        });
+        let result = nudge_scheduler::replay::run(&scheduler, feed, at("2014-01-31T23:59:59Z"));
+        done.store(true, Ordering::Relaxed);
+        result.unwrap();
+        flipper.join().unwrap()
+    });
+    assert!(activations >= 4, "only {activations} activations during the run");
+
+    // The log in order: each decision by the version last activated before it.
+    let events = scheduler.store().events(&tenant).unwrap();
+    let mut active = None;
+    let mut by_version = std::collections::HashMap::<u32, usize>::new();
+    let mut activated_between_decisions = 0;
+    let mut decided_since_activation = false;
+    let mut decided_by = std::collections::HashMap::new();
+    for e in &events {
+        match &e.kind {
+            EventKind::PluginActivated { version } => {
+                active = Some(*version);
+                activated_between_decisions += usize::from(decided_since_activation);
+                decided_since_activation = false;
+            }
+            EventKind::Decided { invoice, plugin_version, fallback, .. } => {
+                assert_eq!(*plugin_version, active, "decision on {invoice} (event {}) by a version not active", e.seq);
+                assert!(!fallback, "{e:?}");
+                *by_version.entry(plugin_version.unwrap()).or_default() += 1;
+                decided_since_activation = true;
+                decided_by.insert(invoice.clone(), *plugin_version);
+            }
+            EventKind::NoticeScheduled { notice, invoice, moved_from: None, .. } => {
+                // Scheduled in the same transaction as the decision just before it.
+                let notice_record = scheduler.store().notices_for_invoice(&tenant, invoice).unwrap();
+                let n = notice_record.iter().find(|n| &n.id == notice).unwrap();
+                assert_eq!(n.plugin_version, decided_by[invoice], "{n:?}");
+            }
+            _ => {}
+        }
+    }
+    assert!(activated_between_decisions >= 2, "activations interleaved with decisions: {activated_between_decisions}");
+    assert!(
+        by_version.get(&v1).is_some_and(|n| *n > 10) && by_version.get(&v2).is_some_and(|n| *n > 10),
+        "{by_version:?}"
+    );
+
+    // Nothing lost or sent twice: every notice settled, each sent one in
+    // exactly one message, and the outbox holds exactly the sent ones.
+    let notices = scheduler.store().notices(&tenant).unwrap();
+    assert!(notices.iter().all(|n| n.state.is_final() && n.plugin_version.is_some()), "{notices:#?}");
+    let sent_notices = notices.iter().filter(|n| matches!(n.state, NoticeState::Sent { .. })).count();
+    let delivered = read_outbox(&dir.path().join("outbox"));
+    let mut carried = std::collections::HashMap::new();
+    for d in &delivered {
+        for pair in std::iter::once((d.invoice.clone(), d.step.clone())).chain(d.also.iter().cloned()) {
+            *carried.entry(pair).or_insert(0) += 1;
+        }
+    }
+    assert!(carried.values().all(|n| *n == 1), "delivered twice: {carried:?}");
+    assert_eq!(carried.len(), sent_notices);
+    let sent_events = events.iter().filter(|e| matches!(e.kind, EventKind::NoticeSent { .. })).count();
+    assert_eq!(sent_events, sent_notices);
+    let problems = crate::outbox_check::violations(&delivered, &crate::outbox_check::settlements(&csv));
+    assert!(problems.is_empty(), "{problems:#?}");
+}
