@@ -24,6 +24,7 @@ mod privacy;
 mod quiet_hours;
 mod races;
 mod replay;
+mod scale;
 mod stripe_events;
 mod stripe_support;
 mod time_zones;
