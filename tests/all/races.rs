@@ -275,7 +275,7 @@ fn plugin_versions_activated_during_a_run_decide_only_while_active() {
         let flipper = s.spawn(|| {
             let mut n = 0u32;
             while !done.load(Ordering::Relaxed) {
-                let version = if n % 2 == 0 { v2 } else { v1 };
+                let version = if n.is_multiple_of(2) { v2 } else { v1 };
                 scheduler.activate_plugin(&tenant, version, from).unwrap();
                 n += 1;
                 std::thread::sleep(Duration::from_millis(2));
