@@ -41,6 +41,10 @@ use nudge_runtime::{Limits, PluginLimits, Runtime};
 use nudge_scheduler::{Scheduler, SchedulerConfig};
 use nudge_store::Store;
 
+/// The allocator of the `nudge` binary, so the host is measured as it runs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CSV: &[u8] = include_bytes!("../../../examples/data/accounts-receivable.csv");
 
 type Error = Box<dyn std::error::Error>;
