@@ -445,6 +445,7 @@ fn run(options: &Options) -> Result<Report, Error> {
         scheduler.upsert_customer(customer, created)?;
     }
     let setup_s = began.elapsed().as_secs_f64();
+    eprintln!("nudge-scale: set-up done in {setup_s:.1} s; importing {} invoices", options.invoices);
 
     // Import: stored and decided on, as an API upload is.
     let began = Instant::now();
@@ -453,6 +454,7 @@ fn run(options: &Options) -> Result<Report, Error> {
         scheduler.upsert_invoice(&invoice, start)?;
     }
     let import_s = began.elapsed().as_secs_f64();
+    eprintln!("nudge-scale: import done in {import_s:.1} s; peak RSS so far {} MiB", peak_rss() >> 20);
 
     // decide on one thread: the standard policy, fresh instance per call, default limits.
     let plugin = scheduler.runtime().load(nudge_bundle::STANDARD_POLICY)?;
@@ -467,6 +469,7 @@ fn run(options: &Options) -> Result<Report, Error> {
     let (cpu, wall) = (thread_cpu() - cpu0, wall0.elapsed());
     let decide_per_cpu_s = calls as f64 / cpu.as_secs_f64().max(1e-9);
     let decide_per_wall_s = calls as f64 / wall.as_secs_f64();
+    eprintln!("nudge-scale: decide {decide_per_cpu_s:.0} per CPU-second; running {} days", options.days);
 
     // The run: payments at their times, everything due as it falls due.
     let end = start + SignedDuration::from_hours(24 * options.days);
