@@ -61,21 +61,28 @@ impl Scheduler {
     /// Sends every due `Send` entry of `entries`, one message per customer:
     /// notices of several invoices due together are combined.
     pub(crate) fn send_all(&self, entries: &[(ScheduleEntry, String)], now: Timestamp) -> Result<()> {
-        let mut order: Vec<(TenantId, CustomerId)> = Vec::new();
-        let mut groups: HashMap<(TenantId, CustomerId), Vec<Ready>> = HashMap::new();
-        for (entry, step) in entries {
-            if let Some(ready) = self.prepare(entry, step, now)? {
-                let key = ready.key();
-                if !groups.contains_key(&key) {
-                    order.push(key.clone());
+        // Entries whose send could not start because something changed
+        // under it (see `start_sending`) go round again, checked afresh.
+        let mut entries = entries.to_vec();
+        while !entries.is_empty() {
+            let mut order: Vec<(TenantId, CustomerId)> = Vec::new();
+            let mut groups: HashMap<(TenantId, CustomerId), Vec<Ready>> = HashMap::new();
+            for (entry, step) in &entries {
+                if let Some(ready) = self.prepare(entry, step, now)? {
+                    let key = ready.key();
+                    if !groups.contains_key(&key) {
+                        order.push(key.clone());
+                    }
+                    groups.entry(key).or_default().push(ready);
                 }
-                groups.entry(key).or_default().push(ready);
             }
-        }
-        for key in order {
-            if let Some(group) = groups.remove(&key) {
-                self.deliver_group(group, now)?;
+            let mut again = Vec::new();
+            for key in order {
+                if let Some(group) = groups.remove(&key) {
+                    self.deliver_group(group, now, &mut again)?;
+                }
             }
+            entries = again;
         }
         Ok(())
     }
@@ -124,7 +131,8 @@ impl Scheduler {
     /// Sends one message to a customer for the notices in `group` (all
     /// theirs, all due): held back whole if a cap says so, else the first
     /// notice's message carrying the others, on its first reachable channel.
-    fn deliver_group(&self, group: Vec<Ready>, now: Timestamp) -> Result<()> {
+    /// A group whose send could not start goes into `again`, unsent.
+    fn deliver_group(&self, group: Vec<Ready>, now: Timestamp, again: &mut Vec<(ScheduleEntry, String)>) -> Result<()> {
         let Some(first) = group.first() else { return Ok(()) };
         let (tenant, customer, tz) = (first.tenant.clone(), first.customer.clone(), first.tz.clone());
         let mut evaluate: Vec<_> = group.iter().map(|r| (r.tenant.id.clone(), r.invoice.id.clone())).collect();
@@ -193,9 +201,8 @@ impl Scheduler {
         if !self.start_sending(&mut group, &customer, &primary_id)? {
             // A payment, an opt-out or another change landed after the
             // checks above: check again from the start.
-            self.evaluate_all(&recovered, now)?;
-            let entries: Vec<_> = group.into_iter().map(|r| (r.entry, r.notice.step)).collect();
-            return self.send_all(&entries, now);
+            again.extend(group.into_iter().map(|r| (r.entry, r.notice.step)));
+            return self.evaluate_all(&recovered, now);
         }
         if group.len() > 1 {
             self.store.flush()?;
