@@ -195,6 +195,7 @@ fn the_duplicate_check_counts_a_second_call_for_a_key() {
         body: "b".into(),
         sent_at: "2012-03-01T10:00:00Z".parse().unwrap(),
         headers: vec![("Invoice".into(), invoice.into()), ("Step".into(), "overdue-1".into())],
+        html: None,
     };
     for invoice in ["1", "2", "1"] {
         nudge_delivery::Sink::deliver(&sink, &message(invoice)).unwrap();

@@ -1,7 +1,8 @@
 //! Plugin versions in production: a failing version falls back to the
 //! previous one (not the default policy), a rollback makes that version
-//! active again, and a failure that is the host's (no free instance slot)
-//! is recorded but never switches a plugin off.
+//! active again, the circuit breaker hands the tenant back to the previous
+//! version (saying why), and a failure that is the host's (no free instance
+//! slot) is recorded but never switches a plugin off.
 
 use jiff::{Timestamp, civil::Date};
 use nudge_core::{IncidentKind, NoticeState, TenantSettings};
@@ -96,6 +97,47 @@ fn a_failing_version_falls_back_to_the_previous_one_and_a_rollback_restores_it()
     assert!(later.iter().all(|n| n.plugin_version == Some(1) && !matches!(n.state, NoticeState::Failed { .. })));
     // Nothing earlier to roll back to now.
     assert!(scheduler.rollback_plugin(&tenant, at("2024-03-20T00:00:00Z")).is_err());
+    drop(dir);
+}
+
+#[test]
+fn the_breaker_switches_a_failing_version_off_and_the_previous_version_decides_from_then_on() {
+    let (dir, scheduler, tenant) = harness::empty_tenant(TenantSettings::default());
+    let created = at("2024-01-01T00:00:00Z");
+    let v1 = scheduler.install_plugin(&tenant, nudge_bundle::STANDARD_POLICY, created).unwrap().version;
+    let v2 = store_as_passed(&scheduler, &tenant, &std::fs::read(nudge_bundle::test_guests::TRAP).unwrap());
+    scheduler.activate_plugin(&tenant, v2, created).unwrap();
+
+    // The breaker trips at 10 failures in its window of 20 calls; 15 invoices.
+    let now = at("2024-03-20T12:00:00Z");
+    invoices(&scheduler, &tenant, "c", 15, now);
+    let store = scheduler.store();
+    let kinds: Vec<_> =
+        store.incidents(&tenant).unwrap().iter().map(|i| (i.plugin_version, i.kind, i.message.clone())).collect();
+    assert_eq!(
+        store.active_plugin_version(&tenant).unwrap(),
+        Some(v1),
+        "the previous version is active again: {kinds:?}"
+    );
+    let record = store.plugin(&tenant, v2).unwrap().unwrap();
+    let reason = record.disabled_reason.expect("version 2 is switched off, with the reason");
+    assert!(reason.contains("circuit breaker") && reason.contains("version 1 is active again"), "{reason}");
+    assert_eq!(store.incidents(&tenant).unwrap().len(), 10, "no call reaches version 2 once it is off");
+    let notices = store.notices(&tenant).unwrap();
+    assert_eq!(notices.len(), 15);
+    assert!(notices.iter().all(|n| n.plugin_version == Some(v1)), "version 1 decided every invoice, never the default");
+    // The tenant's event log says what happened, in order.
+    let events: Vec<_> = store
+        .events(&tenant)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            nudge_core::EventKind::PluginDisabled { version, .. } => Some(format!("disabled {version}")),
+            nudge_core::EventKind::PluginActivated { version } => Some(format!("activated {version}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(events[events.len() - 2..], ["disabled 2".to_string(), "activated 1".to_string()]);
     drop(dir);
 }
 

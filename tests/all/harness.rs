@@ -60,6 +60,7 @@ pub fn customer(tenant: &TenantId, id: &str, zone: &str) -> nudge_core::Customer
         tier: "standard".into(),
         preferred_channel: None,
         opted_out: Vec::new(),
+        unverified: Vec::new(),
         tags: Vec::new(),
         stats: nudge_core::CustomerStats::default(),
     }

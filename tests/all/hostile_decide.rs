@@ -40,6 +40,34 @@ fn an_infinite_loop_in_core_wasm_runs_out_of_fuel() {
 }
 
 #[test]
+fn nan_results_are_canonical_so_decisions_are_deterministic() {
+    // 0.0 / 0.0 from a runtime zero (the context pointer masked to 0, so
+    // nothing folds it at compile time). x86 hardware answers with the
+    // negative default NaN 0xffc00000; with NaN canonicalisation on, the
+    // plugin sees the canonical 0x7fc00000 on every host, and decides;
+    // otherwise it traps.
+    let decide = Code::new()
+        .local_get(0)
+        .i32_const(0)
+        .i32_and()
+        .f32_convert_i32_s()
+        .local_get(0)
+        .i32_const(0)
+        .i32_and()
+        .f32_convert_i32_s()
+        .f32_div()
+        .i32_reinterpret_f32()
+        .i32_const(0x7fc0_0000)
+        .i32_eq()
+        .i32_eqz()
+        .if_()
+        .unreachable()
+        .end();
+    let outcome = encoded(decide.i32_const(layout::STOP).end());
+    assert!(outcome.result.is_ok(), "a non-canonical NaN reached the plugin: {:?}", outcome.result);
+}
+
+#[test]
 fn an_infinite_loop_with_fuel_to_spare_hits_the_deadline() {
     let generous = PluginLimits { fuel: 1 << 50, deadline_ms: 50, ..limits() };
     let module = policy_module(Code::new().loop_().br(0).end().unreachable().end(), canned_describe(), Vec::new());

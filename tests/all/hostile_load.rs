@@ -13,8 +13,8 @@ use nudge_runtime::{LoadError, Plugin, PluginLimits};
 
 use crate::{
     encode::{
-        COMPONENT_PREAMBLE, Code, Component, U8, Val, canned_describe, canned_stop, list, policy_component,
-        policy_module, tuple,
+        COMPONENT_PREAMBLE, Code, Component, Lifted, U8, Val, canned_describe, canned_stop, list, policy_component,
+        policy_component_exporting, policy_module, tuple,
     },
     hostile_support::while_neighbour_decides,
 };
@@ -57,6 +57,22 @@ fn the_hand_encoded_policy_component_is_a_valid_plugin() {
     assert_eq!((plugin.info().name.as_str(), plugin.info().version.as_str()), ("wat", "0.1.0"));
     let metering = plugin.dry_run(&PluginLimits::default()).unwrap();
     assert!(metering.fuel > 0 && metering.wall_us > 0);
+}
+
+#[test]
+fn a_component_that_does_not_match_the_policy_world_is_refused_by_the_type_check() {
+    // Each is a valid component with only allowed imports (none): only the
+    // world type-check can tell it is not a policy.
+    let core = policy_module(canned_stop(), canned_describe(), Vec::new());
+    let missing = policy_component_exporting(&core, &[("decide", Lifted::Decide)]);
+    let error = refused(&missing);
+    assert!(matches!(error, LoadError::World(_)), "{error:?}");
+    says(&error, "describe");
+    // `decide` and `describe` swapped: both present, each with the other's type.
+    let swapped = policy_component_exporting(&core, &[("decide", Lifted::Describe), ("describe", Lifted::Decide)]);
+    let error = refused(&swapped);
+    assert!(matches!(error, LoadError::World(_)), "{error:?}");
+    says(&error, "decide");
 }
 
 #[test]

@@ -142,3 +142,21 @@ fn every_plugin_call_is_metered() {
         .unwrap();
     assert!(fuel > calls as u64 * 1_000, "fuel is counted: {fuel}");
 }
+
+#[test]
+fn the_demo_writes_an_html_report_with_its_charts_and_numbers() {
+    let run = full_replay();
+    let path = std::path::Path::new(&run.report.report_html);
+    assert!(path.is_absolute() && path.ends_with("report.html"), "{}", path.display());
+    let html = std::fs::read_to_string(path).unwrap();
+    for chart in ["trend-paid", "trend-late", "curves-cohort"] {
+        assert!(html.contains(&format!("id=\"{chart}\"")), "no {chart} chart");
+    }
+    let sent = run.report.summary.notices_sent;
+    assert!(
+        html.contains(&format!("<div class=\"value\">{sent}</div><div class=\"label\">notices sent</div>")),
+        "the page shows the {sent} notices the summary counts"
+    );
+    // Self-contained: nothing fetched, no script.
+    assert!(!html.contains("<script") && !html.contains("src=\"http"), "the report fetches or runs nothing");
+}

@@ -44,6 +44,10 @@ pub struct Server {
     pub rate_limit_burst: u32,
     /// Seconds shutdown waits for requests in flight.
     pub shutdown_grace_seconds: u64,
+    /// The base URL customers reach the server at; tracking links in
+    /// messages start with it. `NUDGE_PUBLIC_URL` overrides it; by default
+    /// `http://` and the listening address.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for Server {
@@ -56,6 +60,7 @@ impl std::fmt::Debug for Server {
             .field("rate_limit_per_second", &self.rate_limit_per_second)
             .field("rate_limit_burst", &self.rate_limit_burst)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -73,6 +78,7 @@ impl Default for Server {
             rate_limit_per_second: defaults.rate_limit_per_second,
             rate_limit_burst: defaults.rate_limit_burst,
             shutdown_grace_seconds: defaults.shutdown_grace.as_secs(),
+            public_url: None,
         }
     }
 }
@@ -97,8 +103,17 @@ impl Server {
         if self.shutdown_grace_seconds > 3600 {
             return Err(format!("shutdown_grace_seconds {} is over an hour", self.shutdown_grace_seconds));
         }
+        if let Some(url) = &self.public_url {
+            check_public_url(url)?;
+        }
         Ok(())
     }
+}
+
+/// Checks a public base URL as tracking links need it: http(s), a host,
+/// no query or fragment.
+pub fn check_public_url(url: &str) -> Result<(), String> {
+    nudge_delivery::tracking::Tracker::new(url, [0; 32]).map(drop).map_err(|e| format!("public_url: {e}"))
 }
 
 /// `[sandbox]`: limits wasmtime applies to the whole engine, the ceilings
@@ -328,6 +343,13 @@ mod tests {
         assert!(!format!("{:?}", config.server).contains("0123456789abcdef"));
         let bad = parse("[server]\nlisten = \"localhost\"\n").unwrap_err();
         assert!(format!("{bad:#}").contains("[server] listen \"localhost\""), "{bad:#}");
+        let url = parse("[server]\npublic_url = \"https://nudge.example.com\"\n").unwrap();
+        assert_eq!(url.server.public_url.as_deref(), Some("https://nudge.example.com"));
+        let bad_url = parse("[server]\npublic_url = \"nudge.example.com\"\n").unwrap_err();
+        assert!(
+            format!("{bad_url:#}").contains("public_url") && format!("{bad_url:#}").contains("http://"),
+            "{bad_url:#}"
+        );
         let short = parse("[server]\noperator_token = \"abc\"\n").unwrap_err();
         assert!(format!("{short:#}").contains("at least 16"), "{short:#}");
         let typo = parse("[server]\nlisten_addr = \"x\"\n").unwrap_err();

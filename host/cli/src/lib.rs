@@ -18,3 +18,4 @@ pub mod runtime;
 pub mod serve;
 pub mod simulate;
 pub mod simulate_text;
+pub mod template;

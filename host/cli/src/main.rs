@@ -3,7 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use nudge_cli::{admin, conformance, demo, import, plugin_check, plugin_dev, report, serve, simulate};
+use nudge_cli::{admin, conformance, demo, import, plugin_check, plugin_dev, report, serve, simulate, template};
 
 /// Plugin calls make dozens of small host allocations each (the context
 /// handed in, the decision handed back); mimalloc serves them faster than
@@ -36,6 +36,10 @@ enum Command {
     /// Operator settings of a tenant.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// A tenant's message templates (minijinja): upload, list, show, delete,
+    /// preview, and the fallback locale.
+    #[command(subcommand)]
+    Template(TemplateCommand),
     /// List a tenant's plugin incidents: what failed, why, and what decided instead.
     Incidents(admin::Target),
     /// A tenant's KPIs overall and by segment, tone, channel, step, experiment
@@ -66,6 +70,39 @@ enum ExperimentCommand {
     Remove {
         /// The experiment's name.
         name: String,
+        #[command(flatten)]
+        target: admin::Target,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TemplateCommand {
+    /// Validate a template (syntax, fields, sizes; each issue with its line)
+    /// and store it, replacing one with the same name, channel and locale.
+    Upload(template::UploadOptions),
+    /// List the tenant's templates and its fallback locale.
+    List(admin::Target),
+    /// Print one template's sources.
+    Show {
+        #[command(flatten)]
+        key: template::KeyArgs,
+        #[command(flatten)]
+        target: admin::Target,
+    },
+    /// Delete a template; notices fall back to the next template in order.
+    Delete {
+        #[command(flatten)]
+        key: template::KeyArgs,
+        #[command(flatten)]
+        target: admin::Target,
+    },
+    /// Render a template against a sample invoice (or --invoice ID) and print
+    /// the subject, text, HTML and SMS segment count.
+    Preview(template::PreviewOptions),
+    /// Show or set the locale used when no template matches a customer's language.
+    FallbackLocale {
+        /// A language tag such as `en` or `de`; without it, show the current one.
+        locale: Option<String>,
         #[command(flatten)]
         target: admin::Target,
     },
@@ -174,6 +211,14 @@ fn main() -> ExitCode {
         Command::Plugin(PluginCommand::Simulate(options)) => simulate::main(&options),
         Command::Tenant(TenantCommand::Limits { target, changes }) => admin::limits(&target, &changes),
         Command::Tenant(TenantCommand::Sending { target, changes }) => admin::sending(&target, &changes),
+        Command::Template(TemplateCommand::Upload(options)) => template::upload(&options),
+        Command::Template(TemplateCommand::List(target)) => template::list(&target),
+        Command::Template(TemplateCommand::Show { key, target }) => template::show(&key, &target),
+        Command::Template(TemplateCommand::Delete { key, target }) => template::delete(&key, &target),
+        Command::Template(TemplateCommand::Preview(options)) => template::preview(&options),
+        Command::Template(TemplateCommand::FallbackLocale { locale, target }) => {
+            template::fallback_locale(locale.as_deref(), &target)
+        }
         Command::Incidents(target) => admin::incidents(&target),
         Command::Report(options) => report::main(&options),
         Command::Experiment(ExperimentCommand::Set(options)) => report::set(&options),

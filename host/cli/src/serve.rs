@@ -9,6 +9,8 @@ use clap::Args;
 pub const LISTEN_ENV: &str = "NUDGE_LISTEN";
 /// Environment variable overriding `[server] operator_token`.
 pub const TOKEN_ENV: &str = "NUDGE_OPERATOR_TOKEN";
+/// Environment variable overriding `[server] public_url`.
+pub const PUBLIC_URL_ENV: &str = "NUDGE_PUBLIC_URL";
 
 /// Options of `nudge serve`.
 #[derive(Debug, Args)]
@@ -41,8 +43,16 @@ pub fn settings(
     {
         anyhow::bail!("the operator token must be at least 16 characters ({TOKEN_ENV} or [server] operator_token)");
     }
+    let public_url = match env(PUBLIC_URL_ENV).filter(|v| !v.is_empty()) {
+        Some(url) => {
+            crate::config::check_public_url(&url).map_err(|e| anyhow::anyhow!("{PUBLIC_URL_ENV}: {e}"))?;
+            url
+        }
+        None => file.public_url.clone().unwrap_or_else(|| format!("http://{listen}")),
+    };
     let config = nudge_server::ServerConfig {
         operator_token,
+        public_url: Some(public_url),
         body_limit_bytes: file.body_limit_bytes,
         rate_limit_per_second: file.rate_limit_per_second,
         rate_limit_burst: file.rate_limit_burst,
@@ -121,6 +131,10 @@ mod tests {
         let (addr, config) = settings(&options(None), |_| None).unwrap();
         assert_eq!(addr.to_string(), crate::config::DEFAULT_LISTEN);
         assert_eq!(config.operator_token, None);
+        assert_eq!(config.public_url.as_deref(), Some("http://127.0.0.1:8080"), "the listening address by default");
+        let public = |n: &str| (n == PUBLIC_URL_ENV).then(|| "https://nudge.example.com".to_string());
+        let (_, config) = settings(&options(None), public).unwrap();
+        assert_eq!(config.public_url.as_deref(), Some("https://nudge.example.com"));
     }
 
     #[test]
@@ -129,5 +143,7 @@ mod tests {
         assert!(format!("{err:#}").contains("NUDGE_LISTEN=\"nowhere\""), "{err:#}");
         let err = settings(&options(None), |n| (n == TOKEN_ENV).then(|| "short".to_string())).unwrap_err();
         assert!(format!("{err:#}").contains("at least 16"), "{err:#}");
+        let err = settings(&options(None), |n| (n == PUBLIC_URL_ENV).then(|| "ftp://x".to_string())).unwrap_err();
+        assert!(format!("{err:#}").contains("NUDGE_PUBLIC_URL") && format!("{err:#}").contains("http"), "{err:#}");
     }
 }

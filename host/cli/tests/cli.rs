@@ -445,3 +445,104 @@ fn plugin_check_exits_0_or_1_on_any_damaged_component_never_a_signal() {
     let (code, json) = check_json(dir.path());
     assert_eq!(code, 1, "a directory: {json}");
 }
+
+#[test]
+fn plugin_list_tells_the_tenant_why_a_version_was_switched_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let wasm = dir.path().join("standard.wasm");
+    std::fs::write(&wasm, nudge_bundle::STANDARD_POLICY).unwrap();
+    let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/accounts-receivable.csv");
+    let (code, _, err) = nudge(&["import", csv, "--data-dir", data]);
+    assert_eq!(code, 0, "{err}");
+    for _ in 0..2 {
+        let (code, _, err) = nudge(&["plugin", "upload", wasm.to_str().unwrap(), "--data-dir", data, "--activate"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    // What the circuit breaker writes when it switches version 2 off.
+    let reason = "circuit breaker: 10 of the last 20 calls failed; version 1 is active again";
+    {
+        let store = nudge_store::Store::open(dir.path().join("data/store")).unwrap();
+        let tenant = nudge_core::TenantId::new("acme").unwrap();
+        let at = jiff::Timestamp::from_second(1_700_000_000).unwrap();
+        store
+            .transact(|tx| {
+                tx.disable_plugin(&tenant, 2, reason, at)?;
+                tx.activate_plugin(&tenant, 1, at)
+            })
+            .unwrap();
+    }
+    let (code, out, err) = nudge(&["plugin", "list", "--data-dir", data]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].trim_start().starts_with("1 ") && lines[0].ends_with("active"), "{out}");
+    assert!(lines[1].trim_start().starts_with("2 ") && lines[1].ends_with(&format!("switched off: {reason}")), "{out}");
+    let (code, out, _) = nudge(&["plugin", "list", "--data-dir", data, "--json"]);
+    assert_eq!(code, 0);
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[1]["disabled_reason"], reason, "{out}");
+    assert_eq!(rows[0]["active"], true, "{out}");
+}
+
+#[test]
+fn templates_are_uploaded_listed_previewed_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/accounts-receivable.csv");
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    assert_eq!(nudge(&["import", csv.to_str().unwrap(), "--data-dir", data]).0, 0);
+    let body = dir.path().join("body.txt");
+    std::fs::write(
+        &body,
+        "{{ tenant_name }}: Rechnung {{ invoice_number }} über {{ amount }} ist offen. {{ payment_link }}\n",
+    )
+    .unwrap();
+    let body = body.to_str().unwrap();
+    let (code, out, err) = nudge(&["template", "upload", "firm", "sms", "de", "--body", body, "--data-dir", data]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("uploaded template firm/sms/de for tenant acme (revision 1)"), "{out}");
+
+    // Invalid: exit 1, each issue with its line.
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "Hallo\n{% if amount %}{{ betrag }}{% endif %}\n{{ customer_name }\n").unwrap();
+    let (code, _, err) =
+        nudge(&["template", "upload", "firm", "sms", "de", "--body", bad.to_str().unwrap(), "--data-dir", data]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("body, line 3, column "), "{err}");
+    let (code, _, err) =
+        nudge(&["template", "upload", "firm", "sms", "de", "--body", body, "--subject", "Hi", "--data-dir", data]);
+    assert_eq!(code, 1);
+    assert!(err.contains("subject: a sms template has no subject"), "{err}");
+
+    let (code, out, _) = nudge(&["template", "list", "--data-dir", data]);
+    assert_eq!(code, 0);
+    assert!(out.contains("1 template(s); fallback locale en") && out.contains("firm/sms/de  revision 1"), "{out}");
+    let (_, out, _) = nudge(&["template", "show", "firm", "sms", "de", "--data-dir", data]);
+    assert!(out.contains("Rechnung {{ invoice_number }}"), "{out}");
+
+    // Preview against the sample invoice, and against an invoice of the data directory.
+    let (code, out, err) = nudge(&["template", "preview", "firm", "sms", "de", "--data-dir", data]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Rechnung inv-3 über $250.00 ist offen."), "{out}");
+    assert!(out.contains("--- sms: 1 segment(s), ") && out.contains(" gsm-7 units"), "{out}");
+    let (code, out, err) =
+        nudge(&["template", "preview", "firm", "sms", "de", "--invoice", "0000611365", "--data-dir", data, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let preview: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(preview["invoice"], "0000611365");
+    assert!(
+        preview["text"].as_str().unwrap().contains("Rechnung 0000611365 über $0.00"),
+        "settled: nothing owed; {preview}"
+    );
+    assert!(preview["text"].as_str().unwrap().contains("https://pay.nudge.invalid/acme/0000611365"), "{preview}");
+
+    assert_eq!(
+        nudge(&["template", "fallback-locale", "de", "--data-dir", data]).1,
+        "tenant acme: fallback locale de\n"
+    );
+    assert_eq!(nudge(&["template", "delete", "firm", "sms", "de", "--data-dir", data]).0, 0);
+    let (code, _, err) = nudge(&["template", "delete", "firm", "sms", "de", "--data-dir", data]);
+    assert_eq!(code, 1);
+    assert!(err.contains("template firm/sms/de does not exist"), "{err}");
+}

@@ -27,6 +27,10 @@ pub struct Customer {
     pub preferred_channel: Option<Channel>,
     /// Channels the customer opted out of; the host never sends on them.
     pub opted_out: Vec<Channel>,
+    /// Channels whose contact bounced or drew a complaint: not used again
+    /// until the tenant gives a new address or number for them.
+    #[serde(default)]
+    pub unverified: Vec<Channel>,
     /// Free-form labels.
     pub tags: Vec<String>,
     /// Running payment and engagement record.
@@ -43,8 +47,26 @@ impl Customer {
         if self.phone.is_some() {
             out.push(Channel::Sms);
         }
-        out.retain(|c| !self.opted_out.contains(c));
+        out.retain(|c| !self.opted_out.contains(c) && !self.unverified.contains(c));
         out
+    }
+
+    /// The contact (address, number) the customer has for `channel`, if any.
+    pub fn contact(&self, channel: Channel) -> Option<&str> {
+        match channel {
+            Channel::Email => self.email.as_deref(),
+            Channel::Sms => self.phone.as_deref(),
+            Channel::Push | Channel::Webhook => None,
+        }
+    }
+
+    /// Takes the unverified marks of `previous` (the stored record this one
+    /// replaces; the host keeps these marks, not the tenant) for the
+    /// channels whose contact did not change: a new address or number is
+    /// worth trying again.
+    pub fn keep_unverified(&mut self, previous: &Customer) {
+        self.unverified =
+            previous.unverified.iter().copied().filter(|c| previous.contact(*c) == self.contact(*c)).collect();
     }
 
     /// True when the host may send to this customer on `channel`.
@@ -72,4 +94,48 @@ pub struct CustomerStats {
     pub bounces: u32,
     /// Complaints and negative replies.
     pub negative_feedback: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer() -> Customer {
+        Customer {
+            tenant: TenantId::new("acme").unwrap(),
+            id: CustomerId::new("c1").unwrap(),
+            name: "Ada".into(),
+            email: Some("ada@example.invalid".into()),
+            phone: Some("+15550100".into()),
+            language: "en".into(),
+            time_zone: "UTC".into(),
+            tier: "standard".into(),
+            preferred_channel: None,
+            opted_out: Vec::new(),
+            unverified: vec![Channel::Email],
+            tags: Vec::new(),
+            stats: CustomerStats::default(),
+        }
+    }
+
+    #[test]
+    fn an_unverified_contact_is_not_reachable_until_it_changes() {
+        let old = customer();
+        assert_eq!(old.reachable_channels(), [Channel::Sms]);
+        assert!(!old.can_reach(Channel::Email));
+        let mut same = Customer { unverified: Vec::new(), ..old.clone() };
+        same.keep_unverified(&old);
+        assert_eq!(same.unverified, [Channel::Email], "the same address stays unverified");
+        let mut changed = Customer { email: Some("ada@new.invalid".into()), ..old.clone() };
+        changed.keep_unverified(&old);
+        assert!(changed.unverified.is_empty() && changed.can_reach(Channel::Email));
+    }
+
+    #[test]
+    fn records_without_the_field_still_read() {
+        let mut value = serde_json::to_value(customer()).unwrap();
+        value.as_object_mut().unwrap().remove("unverified");
+        let read: Customer = serde_json::from_value(value).unwrap();
+        assert!(read.unverified.is_empty());
+    }
 }

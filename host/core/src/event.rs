@@ -174,6 +174,19 @@ pub enum EventKind {
         /// Why, for the tenant.
         reason: String,
     },
+    /// A customer's contact on one channel bounced or drew a complaint: the
+    /// host stops using it (fallback channels take over) until the tenant
+    /// gives a new one.
+    ContactUnverified {
+        /// The customer.
+        customer: CustomerId,
+        /// The channel whose contact is no longer used.
+        channel: Channel,
+        /// The notice whose bounce or complaint said so.
+        notice: NoticeId,
+        /// What was reported: bounced or complained.
+        reason: EngagementKind,
+    },
     /// What happened to a notice after it left (delivered, opened, clicked,
     /// bounced, complained, feedback) or a customer's opt-out, as reported
     /// by the tenant, its delivery provider or a tracking link.

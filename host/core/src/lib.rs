@@ -30,6 +30,7 @@ mod ids;
 mod incident;
 mod invoice;
 mod limits;
+pub mod locale;
 mod money;
 mod notice;
 mod tenant;

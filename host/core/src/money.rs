@@ -32,17 +32,35 @@ impl Money {
             _ => 2,
         }
     }
-}
 
-impl fmt::Display for Money {
-    /// Formats as `USD 1,234.50`: code first, so no symbol is ambiguous.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The currency's symbol when one is unambiguous and widely read
+    /// (`$` for USD, `€`, `£`, `¥` for JPY); `None` for the rest, which are
+    /// written with their code.
+    pub fn symbol(&self) -> Option<&'static str> {
+        SYMBOLS.iter().find(|(code, _)| *code == self.currency).map(|(_, symbol)| *symbol)
+    }
+
+    /// The amount as a customer reads it: the symbol and the currency's
+    /// minor units (`$1,234.50`, `€9.99`, `¥5,000`, `-£3.00`), or the code
+    /// for a currency without a symbol in the table (`KWD 1.005`, `XYZ 12.34`).
+    pub fn to_customer_string(&self) -> String {
+        let number = self.number();
+        match self.symbol() {
+            Some(symbol) => match number.strip_prefix('-') {
+                Some(abs) => format!("-{symbol}{abs}"),
+                None => format!("{symbol}{number}"),
+            },
+            None => format!("{} {number}", self.currency),
+        }
+    }
+
+    /// The amount without its currency: `1,234.50`, `-1.005`, `5,000`.
+    fn number(&self) -> String {
         let exp = self.exponent();
-        let scale = 10i64.pow(exp);
+        let scale = 10u64.pow(exp);
         let sign = if self.amount_minor < 0 { "-" } else { "" };
         let abs = self.amount_minor.unsigned_abs();
-        let major = abs / scale.unsigned_abs();
-        let minor = abs % scale.unsigned_abs();
+        let (major, minor) = (abs / scale, abs % scale);
         let digits = major.to_string();
         let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, c) in digits.chars().enumerate() {
@@ -52,10 +70,36 @@ impl fmt::Display for Money {
             grouped.push(c);
         }
         if exp == 0 {
-            write!(f, "{} {sign}{grouped}", self.currency)
+            format!("{sign}{grouped}")
         } else {
-            write!(f, "{} {sign}{grouped}.{minor:0width$}", self.currency, width = exp as usize)
+            format!("{sign}{grouped}.{minor:0width$}", width = exp as usize)
         }
+    }
+}
+
+/// Currencies written with a symbol in notices. A symbol shared by several
+/// currencies keeps a prefix that tells them apart (`CA$`, `A$`).
+const SYMBOLS: [(&str, &str); 14] = [
+    ("USD", "$"),
+    ("EUR", "€"),
+    ("GBP", "£"),
+    ("JPY", "¥"),
+    ("CAD", "CA$"),
+    ("AUD", "A$"),
+    ("NZD", "NZ$"),
+    ("HKD", "HK$"),
+    ("SGD", "S$"),
+    ("MXN", "MX$"),
+    ("BRL", "R$"),
+    ("INR", "₹"),
+    ("KRW", "₩"),
+    ("CNY", "CN¥"),
+];
+
+impl fmt::Display for Money {
+    /// Formats as `USD 1,234.50`: code first, so no symbol is ambiguous.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.currency, self.number())
     }
 }
 
@@ -70,5 +114,19 @@ mod tests {
         assert_eq!(Money::new(5000, "JPY").unwrap().to_string(), "JPY 5,000");
         assert_eq!(Money::new(-1005, "KWD").unwrap().to_string(), "KWD -1.005");
         assert!(Money::new(1, "usd").is_err());
+    }
+
+    #[test]
+    fn customers_read_symbols_and_minor_units() {
+        let text = |minor, code| Money::new(minor, code).unwrap().to_customer_string();
+        assert_eq!(text(123450, "USD"), "$1,234.50");
+        assert_eq!(text(999, "EUR"), "€9.99");
+        assert_eq!(text(100_000_000, "GBP"), "£1,000,000.00");
+        assert_eq!(text(5000, "JPY"), "¥5,000", "JPY has no minor units");
+        assert_eq!(text(1005, "KWD"), "KWD 1.005", "KWD has three decimals and no symbol in the table");
+        assert_eq!(text(1234, "XYZ"), "XYZ 12.34", "an unknown code: the code and two decimals");
+        assert_eq!(text(-300, "GBP"), "-£3.00");
+        assert_eq!(text(5, "USD"), "$0.05");
+        assert_eq!(text(150, "CAD"), "CA$1.50");
     }
 }

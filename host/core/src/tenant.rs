@@ -46,6 +46,10 @@ pub struct TenantSettings {
     /// down (or far behind).
     #[serde(default)]
     pub missed_sends: MissedSends,
+    /// The locale of the templates used when none matches the customer's
+    /// language (a BCP 47 tag). Default `en`.
+    #[serde(default = "default_fallback_locale")]
+    pub fallback_locale: String,
 }
 
 /// Most notices one customer receives in a rolling day and a rolling week,
@@ -190,6 +194,10 @@ fn default_time_zone() -> String {
     "UTC".to_string()
 }
 
+fn default_fallback_locale() -> String {
+    "en".to_string()
+}
+
 impl TenantSettings {
     /// Checks the settings a tenant or operator can set, saying what is wrong.
     pub fn validate(&self) -> Result<()> {
@@ -198,6 +206,12 @@ impl TenantSettings {
         self.missed_sends.validate()?;
         for experiment in &self.experiments {
             experiment.validate()?;
+        }
+        if crate::locale::normalise(&self.fallback_locale).as_deref() != Some(self.fallback_locale.as_str()) {
+            return Err(Error::Invalid(format!(
+                "fallback_locale: {:?} is not a normalised language tag such as \"en\" or \"de-CH\"",
+                self.fallback_locale
+            )));
         }
         Ok(())
     }
@@ -227,6 +241,7 @@ impl Default for TenantSettings {
             experiments: Vec::new(),
             frequency_caps: FrequencyCaps::default(),
             missed_sends: MissedSends::default(),
+            fallback_locale: default_fallback_locale(),
         }
     }
 }

@@ -3,23 +3,16 @@
 /// What went wrong rendering or delivering a notice.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A template names a field the notice does not have.
-    #[error("template {template:?} uses {{{{{field}}}}}, which this notice does not provide")]
-    MissingField {
-        /// Template id.
+    /// A template failed to render: out of fuel, output too large, a bad
+    /// operation on a value.
+    #[error("template {template} ({part}) failed to render: {reason}")]
+    Render {
+        /// Template id (`name/channel/locale` or `builtin/...`).
         template: String,
-        /// The missing field.
-        field: String,
-    },
-    /// A template with an unclosed or empty placeholder.
-    #[error("template {template:?} is malformed at byte {at}: {reason}")]
-    Malformed {
-        /// Template id.
-        template: String,
-        /// Byte offset.
-        at: usize,
-        /// What is wrong.
-        reason: &'static str,
+        /// The part: `subject`, `body` or `html`.
+        part: &'static str,
+        /// What happened.
+        reason: String,
     },
     /// The customer has no contact for the channel.
     #[error("no {0} contact for this customer")]

@@ -20,6 +20,8 @@ pub struct Message {
     pub subject: String,
     /// Body text.
     pub body: String,
+    /// HTML body (email only): sent as a `multipart/alternative` beside the text.
+    pub html: Option<String>,
     /// When it is sent (virtual time in a replay).
     pub sent_at: Timestamp,
     /// Extra headers for tracing the notice: (name, value).
@@ -40,7 +42,13 @@ impl Message {
                 out.push_str(&format!("Subject: {}\n", self.subject));
                 out.push_str(&format!("Date: {date}\n"));
                 out.push_str(&format!("Message-ID: <{}@{tenant}.nudge.invalid>\n", self.notice));
-                out.push_str("MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n");
+                match &self.html {
+                    None => out.push_str("MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"),
+                    Some(_) => out.push_str(&format!(
+                        "MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"{}\"\n",
+                        self.boundary()
+                    )),
+                }
             }
             other => {
                 out.push_str(&format!("Channel: {other}\nTo: {}\nDate: {date}\n", self.to));
@@ -51,10 +59,30 @@ impl Message {
             out.push_str(&format!("X-Nudge-{name}: {value}\n"));
         }
         out.push('\n');
-        out.push_str(&self.body);
-        if !self.body.ends_with('\n') {
-            out.push('\n');
+        match self.html.as_ref().filter(|_| self.channel == Channel::Email) {
+            None => push_line_ended(&mut out, &self.body),
+            Some(html) => {
+                let boundary = self.boundary();
+                out.push_str(&format!("--{boundary}\nContent-Type: text/plain; charset=utf-8\n\n"));
+                push_line_ended(&mut out, &self.body);
+                out.push_str(&format!("--{boundary}\nContent-Type: text/html; charset=utf-8\n\n"));
+                push_line_ended(&mut out, html);
+                out.push_str(&format!("--{boundary}--\n"));
+            }
         }
         out
+    }
+
+    /// The MIME boundary, from the notice id: no template field carries
+    /// it, so a body cannot end its own part.
+    fn boundary(&self) -> String {
+        format!("=_nudge_{}", self.notice)
+    }
+}
+
+fn push_line_ended(out: &mut String, text: &str) {
+    out.push_str(text);
+    if !text.ends_with('\n') {
+        out.push('\n');
     }
 }

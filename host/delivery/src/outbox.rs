@@ -157,6 +157,7 @@ mod tests {
             from_name: "Acme".into(),
             subject: "Hi".into(),
             body: "Pay".into(),
+            html: None,
             sent_at: jiff::Timestamp::UNIX_EPOCH,
             headers: vec![("Step".into(), "overdue-1".into())],
         };

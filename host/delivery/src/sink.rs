@@ -188,6 +188,7 @@ mod tests {
             body: "Pay".into(),
             sent_at: jiff::Timestamp::UNIX_EPOCH,
             headers: vec![("Invoice".into(), invoice.into()), ("Also-Covers".into(), "b@x, c@y".into())],
+            html: None,
         }
     }
 

@@ -237,6 +237,7 @@ fn synthetic_customer(tenant: &TenantId, id: &str, zone: &str, has_phone: bool) 
         tier: "standard".into(),
         preferred_channel: None,
         opted_out: Vec::new(),
+        unverified: Vec::new(),
         tags: Vec::new(),
         stats: CustomerStats::default(),
     })

@@ -228,6 +228,7 @@ impl Checker<'_> {
             tier: c.tier.unwrap_or_else(|| "standard".into()),
             preferred_channel: c.preferred_channel,
             opted_out: c.opted_out,
+            unverified: Vec::new(),
             tags: c.tags,
             stats: CustomerStats::default(),
         })

@@ -39,6 +39,7 @@ fn context(now: Timestamp, due: Date, total: i64, paid: bool, sms_only: bool) ->
         tier: "standard".into(),
         preferred_channel: sms_only.then_some(Channel::Sms),
         opted_out: if sms_only { vec![Channel::Email] } else { Vec::new() },
+        unverified: Vec::new(),
         tags: Vec::new(),
         stats: if sms_only {
             CustomerStats { paid_on_time: 1, paid_late: 6, total_days_late: 80, ..CustomerStats::default() }

@@ -8,7 +8,7 @@ use nudge_store::{DryRunReport, PluginRecord};
 use crate::{Error, Result, Scheduler, scheduler::lock};
 
 impl Scheduler {
-    fn tenant_or_err(&self, tenant: &TenantId) -> Result<Tenant> {
+    pub(crate) fn tenant_or_err(&self, tenant: &TenantId) -> Result<Tenant> {
         self.store.tenant(tenant)?.ok_or_else(|| Error::UnknownTenant(tenant.clone()))
     }
 
@@ -21,7 +21,9 @@ impl Scheduler {
         let limits = tenant.settings.limits;
         self.runtime.limits().check(&limits).map_err(LoadError::Limits)?;
         let plugin = self.runtime.load_with(bytes, &limits)?;
-        let worst = plugin.dry_run_checked(&limits, crate::policy::check_host_values)?;
+        let worst = plugin.dry_run_checked(&limits, |d| {
+            crate::policy::check_host_values(d, |t| self.template_known(&tenant.id, t))
+        })?;
         let draft = PluginRecord {
             tenant: tenant.id.clone(),
             version: 0,

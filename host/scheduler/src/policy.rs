@@ -70,7 +70,8 @@ impl Scheduler {
             (CallError { kind: IncidentKind::Instantiation, message: e.to_string() }, Metering::default())
         })?;
         let outcome = plugin.decide_with(ctx, &tenant.settings.limits);
-        let result = outcome.result.and_then(|decision| check_host_values(&decision).map(|()| decision));
+        let known = |template: &str| self.template_known(&tenant.id, template);
+        let result = outcome.result.and_then(|decision| check_host_values(&decision, known).map(|()| decision));
         match result {
             Ok(decision) => {
                 lock(&self.breaker).record(&tenant.id, version, true);
@@ -116,31 +117,80 @@ impl Scheduler {
         Ok(tripped.is_some())
     }
 
+    /// Switches `version` off and, when it was the active version, makes the
+    /// newest earlier version that is not switched off active in the same
+    /// transaction (else the default policy decides): the fallback chain
+    /// keeps its order after the breaker trips.
     fn switch_off(&self, tenant: &Tenant, version: u32, failures: usize, at: Timestamp) -> Result<()> {
         let window = lock(&self.breaker).window();
-        let reason = format!(
-            "circuit breaker: {failures} of the last {window} calls failed; \
-             the previous version or the default policy decides until a version is activated again"
-        );
+        let active = self.store.active_plugin_version(&tenant.id)?;
+        let previous = self.previous_version(&tenant.id, version)?.filter(|_| active == Some(version));
+        let then = match (active == Some(version), previous) {
+            (true, Some(previous)) => format!("version {previous} is active again"),
+            (true, None) => "the default policy decides until a version is activated".to_string(),
+            (false, _) => "it stays off until it is activated again".to_string(),
+        };
+        let reason = format!("circuit breaker: {failures} of the last {window} calls failed; {then}");
         tracing::error!(tenant = %tenant.id, plugin_version = version, "{reason}");
-        self.store.transact(|tx| tx.disable_plugin(&tenant.id, version, &reason, at))?;
+        self.store.transact(|tx| {
+            tx.disable_plugin(&tenant.id, version, &reason, at)?;
+            if let Some(previous) = previous {
+                tx.activate_plugin(&tenant.id, previous, at)?;
+            }
+            Ok(())
+        })?;
         Ok(())
     }
 }
 
-/// Checks values only the host can judge (templates the tenant has), in
-/// production and in an upload's dry runs.
-pub(crate) fn check_host_values(decision: &Decision) -> Result<(), CallError> {
+/// Checks values only the host can judge, in production and in an
+/// upload's dry runs: a template the policy names must be a tone's default
+/// or one the tenant has (`known`).
+pub(crate) fn check_host_values(decision: &Decision, known: impl Fn(&str) -> bool) -> Result<(), CallError> {
     if let Action::Notify(n) = &decision.action
-        && !n.template.is_empty()
+        && !known(&n.template)
     {
         return Err(CallError {
             kind: IncidentKind::InvalidDecision,
             message: format!(
-                "template {:?} does not exist for this tenant; use \"\" for the default template of the tone",
+                "template {:?} does not exist for this tenant; upload it (`nudge template upload`), \
+                 or use \"\" or a tone for the default template of the tone",
                 n.template
             ),
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nudge_core::{Channel, Notify, Tone};
+
+    fn naming(template: &str) -> Decision {
+        Decision {
+            segment: "regular".into(),
+            action: Action::Notify(Notify {
+                send_at: Timestamp::UNIX_EPOCH,
+                channel: Channel::Email,
+                fallbacks: Vec::new(),
+                tone: Tone::Firm,
+                template: template.into(),
+                step: "overdue-1".into(),
+                fields: Vec::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_named_template_must_be_known_to_the_tenant() {
+        let known = |name: &str| name.is_empty() || name == "firm" || name == "winback";
+        assert!(check_host_values(&naming("winback"), known).is_ok());
+        assert!(check_host_values(&naming(""), known).is_ok());
+        let err = check_host_values(&naming("nonesuch"), known).unwrap_err();
+        assert_eq!(err.kind, IncidentKind::InvalidDecision);
+        assert!(err.message.contains("\"nonesuch\" does not exist for this tenant"), "{}", err.message);
+        let wait = Decision { segment: "x".into(), action: Action::Wait { until: Timestamp::UNIX_EPOCH } };
+        assert!(check_host_values(&wait, |_| false).is_ok(), "only notices name templates");
+    }
 }

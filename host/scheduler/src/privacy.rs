@@ -49,16 +49,7 @@ impl Scheduler {
             let Some(mut record) = tx.customer(tenant, customer)? else {
                 return tx.fail(nudge_store::Error::NotFound { kind: "customer", id: customer.to_string() });
             };
-            let channels = match channel {
-                Some(c) => vec![c],
-                None => Channel::ALL.to_vec(),
-            };
-            for c in channels {
-                if !record.opted_out.contains(&c) {
-                    record.opted_out.push(c);
-                }
-            }
-            record.opted_out.sort();
+            crate::engagement::add_opt_out(&mut record, channel);
             tx.put_customer(&record)?;
             tx.append_event(tenant, at, EventKind::OptedOut { customer: customer.clone(), channel })?;
             Ok(record.opted_out)

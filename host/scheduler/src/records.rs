@@ -16,6 +16,7 @@ impl Scheduler {
         self.store.transact(|tx| {
             let mut next = customer.clone();
             if let Some(existing) = tx.customer(&customer.tenant, &customer.id)? {
+                next.keep_unverified(&existing);
                 next.stats = existing.stats;
             }
             tx.put_customer(&next)?;

@@ -3,12 +3,15 @@
 use std::{
     collections::HashMap,
     path::PathBuf,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{
+        Arc, Mutex, MutexGuard, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 use jiff::Timestamp;
-use nudge_core::{Tenant, TenantId};
-use nudge_delivery::{Outbox, Sink, TemplateSet};
+use nudge_core::{Channel, Tenant, TenantId};
+use nudge_delivery::{Outbox, Sink, tracking::Tracker};
 use nudge_runtime::{Plugin, Runtime};
 use nudge_store::{ScheduleKind, Store};
 
@@ -49,12 +52,18 @@ pub struct Scheduler {
     pub(crate) outbox: Outbox,
     /// Where messages go: the outbox unless the configuration names a sink.
     pub(crate) sink: Arc<dyn Sink>,
-    pub(crate) templates: TemplateSet,
     /// Compiled plugin versions, by tenant and version.
     pub(crate) plugins: Mutex<HashMap<(TenantId, u32), Plugin>>,
     pub(crate) breaker: Mutex<Breaker>,
     /// Analytics ledgers, by tenant, brought up to date on each report.
     pub(crate) ledgers: Mutex<crate::analytics::Ledgers>,
+    /// Signs tracking links, once [`Scheduler::enable_tracking`] was called.
+    pub(crate) tracker: RwLock<Option<Tracker>>,
+    /// Failed delivery attempts, by channel (in [`Channel::ALL`] order).
+    pub(crate) delivery_errors: [AtomicU64; 4],
+    /// Held while due notices are sent, so that a manual send and the tick
+    /// loop never deliver the same notice at once.
+    pub(crate) sending: Mutex<()>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -79,11 +88,40 @@ impl Scheduler {
             runtime,
             outbox,
             sink,
-            templates: TemplateSet::builtin(),
             plugins: Mutex::new(HashMap::new()),
             breaker: Mutex::new(Breaker::new(config.breaker_window, config.breaker_threshold)),
             ledgers: Mutex::new(HashMap::new()),
+            tracker: RwLock::new(None),
+            delivery_errors: Default::default(),
+            sending: Mutex::new(()),
         }
+    }
+
+    /// Turns tracking links on: links start with `base_url` (as customers
+    /// reach the server) and are signed with the store's tracking key, made
+    /// on first use. Messages sent from now on carry them.
+    pub fn enable_tracking(&self, base_url: &str) -> Result<Tracker> {
+        let tracker = Tracker::new(base_url, self.store.tracking_key()?)?;
+        *self.tracker.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(tracker.clone());
+        Ok(tracker)
+    }
+
+    /// The tracker that signs and checks tracking links, if tracking is on
+    /// (`nudge serve` turns it on; replays and the demo leave it off).
+    pub fn tracker(&self) -> Option<Tracker> {
+        self.tracker.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Counts one failed delivery attempt on `channel`.
+    pub(crate) fn count_delivery_error(&self, channel: Channel) {
+        if let Some(i) = Channel::ALL.iter().position(|c| *c == channel) {
+            self.delivery_errors[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Failed delivery attempts since start, by channel (every channel listed).
+    pub fn delivery_errors(&self) -> Vec<(Channel, u64)> {
+        Channel::ALL.iter().zip(&self.delivery_errors).map(|(c, n)| (*c, n.load(Ordering::Relaxed))).collect()
     }
 
     /// The tenant and the customer of an invoice, which must both exist.

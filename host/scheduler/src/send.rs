@@ -6,10 +6,10 @@ use std::collections::HashMap;
 
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use nudge_core::{
-    Channel, Customer, CustomerId, EventKind, FrequencyCaps, Invoice, MissedSendPolicy, Money, Notice, NoticeId,
-    NoticeState, Tenant, TenantId, time,
+    Channel, Customer, CustomerId, EventKind, FrequencyCaps, Invoice, MissedSendPolicy, Notice, NoticeId, NoticeState,
+    Tenant, TenantId, time,
 };
-use nudge_delivery::{Fields, Message};
+use nudge_delivery::{Message, NoticeFacts, due_date, remaining, tracking::Tracker};
 use nudge_store::{ScheduleEntry, ScheduleKind, SendRecord};
 
 use crate::{Result, Scheduler};
@@ -61,6 +61,7 @@ impl Scheduler {
     /// Sends every due `Send` entry of `entries`, one message per customer:
     /// notices of several invoices due together are combined.
     pub(crate) fn send_all(&self, entries: &[(ScheduleEntry, String)], now: Timestamp) -> Result<()> {
+        let _sending = crate::scheduler::lock(&self.sending);
         // Entries whose send could not start because something changed
         // under it (see `start_sending`) go round again, checked afresh.
         let mut entries = entries.to_vec();
@@ -214,6 +215,7 @@ impl Scheduler {
             let message = match self.message(primary, &others, channel, now) {
                 Ok(m) => m,
                 Err(e) => {
+                    self.count_delivery_error(channel);
                     last_error = e.to_string();
                     continue;
                 }
@@ -224,6 +226,7 @@ impl Scheduler {
                     break;
                 }
                 Err(e) => {
+                    self.count_delivery_error(channel);
                     tracing::warn!(tenant = %tenant.id, notice = %primary.notice.id, %channel, error = %e, "delivery failed");
                     last_error = e.to_string();
                 }
@@ -434,33 +437,51 @@ impl Scheduler {
             Channel::Push | Channel::Webhook => None,
         }
         .ok_or(nudge_delivery::Error::NoContact(channel.as_str()))?;
-        let mut fields = Fields::default();
-        // The policy's extra fields first, so host fields always win: a
-        // plugin cannot change the amount or the payment link.
-        for (name, value) in &notice.fields {
-            fields.insert(name.clone(), value.clone());
-        }
-        let overdue = (time::local_date(now, tz) - invoice.due_on).get_days().max(0);
-        fields.insert("customer_name", customer.name.clone());
-        fields.insert("tenant_name", tenant.name.clone());
-        fields.insert("invoice_number", invoice.number.clone());
-        fields.insert("amount", remaining(invoice).to_string());
-        fields.insert("due_date", invoice.due_on.strftime("%-d %B %Y").to_string());
-        fields.insert("days_overdue", overdue.to_string());
-        fields.insert("payment_link", invoice.payment_link.clone().unwrap_or_else(|| "(reply to this message)".into()));
-        fields.insert("step", notice.step.clone());
-        let rendered = self.templates.get(channel, notice.tone).render(&fields)?;
-        let mut body = rendered.body;
+        let chosen = self
+            .choose_template(tenant, customer, &notice.template, notice.tone, channel, &notice.fields)
+            .map_err(|e| nudge_delivery::Error::Render {
+                template: notice.template.clone(),
+                part: "body",
+                reason: e.to_string(),
+            })?;
+        let facts = NoticeFacts {
+            tenant,
+            customer,
+            invoice,
+            step: &notice.step,
+            tone: notice.tone,
+            policy_fields: &notice.fields,
+            locale: &chosen.locale,
+            now,
+            tz,
+        };
+        // Tracking links come with a tracker; without one the raw payment
+        // link is used and the tracking fields are left out.
+        let links = self.tracker().map(|tracker| tracker.links(&notice.tenant, &notice.id));
+        let rendered = crate::templates::render(&facts, &chosen.id, channel, &chosen.source, links.as_ref())?;
+        let (mut body, mut html) = (rendered.body, rendered.html);
         let mut headers = vec![
             ("Invoice".into(), invoice.id.to_string()),
             ("Step".into(), notice.step.clone()),
             ("Tone".into(), notice.tone.to_string()),
             ("Segment".into(), notice.segment.clone()),
+            ("Template".into(), chosen.id.clone()),
         ];
+        if let Some(tracker) = self.tracker() {
+            tracking_headers(&tracker, notice, invoice.payment_link.is_some(), &mut headers);
+        }
         if !others.is_empty() {
             body.push_str(&combined_list(others, channel));
+            if let Some(html) = html.as_mut() {
+                add_combined_html(html, others);
+            }
             let also: Vec<String> = others.iter().map(|r| format!("{}@{}", r.invoice.id, r.notice.step)).collect();
             headers.push(("Also-Covers".into(), also.join(", ")));
+        }
+        if channel == Channel::Sms {
+            let segments = nudge_delivery::sms::segments(&body);
+            headers.push(("Sms-Segments".into(), segments.segments.to_string()));
+            headers.push(("Sms-Encoding".into(), segments.encoding.as_str().into()));
         }
         Ok(Message {
             notice: notice.id.clone(),
@@ -470,6 +491,7 @@ impl Scheduler {
             from_name: tenant.name.clone(),
             subject: rendered.subject,
             body,
+            html,
             sent_at: now,
             headers,
         })
@@ -483,26 +505,67 @@ pub(crate) fn intent(tenant: &TenantId, invoice: &nudge_core::InvoiceId, at: Tim
     ScheduleEntry { due: at, tenant: tenant.clone(), invoice: invoice.clone(), kind: ScheduleKind::Evaluate }
 }
 
-/// What is still owed on an invoice.
-fn remaining(invoice: &Invoice) -> Money {
-    Money { amount_minor: invoice.amount_remaining_minor, currency: invoice.total.currency.clone() }
+/// The tracking links of `notice` as `X-Nudge-` headers of its message
+/// (the templates have them as fields): the click-through (when the
+/// invoice has a payment link), the open pixel, unsubscribe, and the two
+/// "was this reminder fair?" answers.
+fn tracking_headers(tracker: &Tracker, notice: &Notice, has_payment_link: bool, headers: &mut Vec<(String, String)>) {
+    let links = tracker.links(&notice.tenant, &notice.id);
+    if has_payment_link {
+        headers.push(("Click".into(), links.click));
+    }
+    for (header, url) in [
+        ("Open-Pixel", links.open_pixel),
+        ("Unsubscribe", links.unsubscribe),
+        ("Fair-Yes", links.fair_yes),
+        ("Fair-No", links.fair_no),
+    ] {
+        headers.push((header.into(), url));
+    }
 }
 
 /// The other invoices a combined message covers, one line each (short on SMS).
 fn combined_list(others: &[&Ready], channel: Channel) -> String {
     let mut out = String::new();
     if channel == Channel::Sms {
-        let list: Vec<String> =
-            others.iter().map(|r| format!("{} ({})", r.invoice.number, remaining(&r.invoice))).collect();
+        let list: Vec<String> = others
+            .iter()
+            .map(|r| format!("{} ({})", r.invoice.number, remaining(&r.invoice).to_customer_string()))
+            .collect();
         out.push_str(&format!(" Also due: {}.", list.join(", ")));
         return out;
     }
     out.push_str("\n\nThis reminder also covers:\n");
     for r in others {
-        let due = r.invoice.due_on.strftime("%-d %B %Y");
-        out.push_str(&format!("- invoice {}: {} due {due}\n", r.invoice.number, remaining(&r.invoice)));
+        let (owed, due) = (remaining(&r.invoice).to_customer_string(), due_date(&r.invoice));
+        out.push_str(&format!("- invoice {}: {owed} due {due}\n", r.invoice.number));
     }
     out
+}
+
+/// The other invoices a combined message covers, as an HTML list placed
+/// before `</body>` (or at the end), every value escaped.
+fn add_combined_html(html: &mut String, others: &[&Ready]) {
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;")
+    };
+    let mut list = String::from("<p>This reminder also covers:</p>\n<ul>\n");
+    for r in others {
+        let (owed, due) = (remaining(&r.invoice).to_customer_string(), due_date(&r.invoice));
+        list.push_str(&format!(
+            "<li>invoice {}: {} due {}</li>\n",
+            escape(&r.invoice.number),
+            escape(&owed),
+            escape(&due)
+        ));
+    }
+    list.push_str("</ul>\n");
+    let at = html.to_ascii_lowercase().rfind("</body>").unwrap_or(html.len());
+    html.insert_str(at, &list);
 }
 
 #[cfg(test)]

@@ -216,6 +216,7 @@ fn settle(
 
 /// Keeps what the host, not Stripe, knows about a customer.
 fn keep_host_fields(next: &mut Customer, existing: Customer) {
+    next.keep_unverified(&existing);
     next.stats = existing.stats;
     next.opted_out = existing.opted_out;
     next.tags = existing.tags;

@@ -25,7 +25,7 @@ use crate::{
     reply::{Reply, percent_decode},
     stripe,
     telemetry::HttpMetrics,
-    tenant,
+    tenant, tracking,
 };
 
 /// What every request shares.
@@ -36,6 +36,12 @@ pub struct App {
     pub config: ServerConfig,
     /// Per-tenant token buckets.
     pub limiter: RateLimiter,
+    /// Per-tenant token buckets for tracking links, apart from the API's:
+    /// customers following links never use up the tenant's API requests.
+    /// Links whose token does not verify share the `None` bucket.
+    pub tracking_limiter: RateLimiter<Option<nudge_core::TenantId>>,
+    /// Signs and checks tracking links.
+    pub tracker: nudge_delivery::tracking::Tracker,
     /// Request counts.
     pub metrics: HttpMetrics,
     /// True while the scheduler's tick loop runs.
@@ -52,6 +58,8 @@ enum Access {
     Tenant,
     /// Stripe's deliveries, authenticated by their signature.
     Webhook,
+    /// Tracking links customers follow, authenticated by their signed token.
+    Tracking,
 }
 
 /// A request as handlers see it, body read.
@@ -131,6 +139,8 @@ fn route(path: &str) -> ApiResult<(&'static str, Access, Vec<String>)> {
         ["healthz"] => ("/healthz", Access::Public, 0),
         ["readyz"] => ("/readyz", Access::Public, 0),
         ["metrics"] => ("/metrics", Access::Public, 0),
+        ["dashboard"] => ("/dashboard", Access::Public, 0),
+        ["t", _] => ("/t/{token}", Access::Tracking, 0),
         ["v1", "admin", rest @ ..] => (admin::label(rest), Access::Operator, 2),
         ["v1", "stripe", "webhooks", _] => ("/v1/stripe/webhooks/{tenant}", Access::Webhook, 1),
         ["v1", rest @ ..] => (tenant::label(rest), Access::Tenant, 1),
@@ -142,7 +152,8 @@ fn route(path: &str) -> ApiResult<(&'static str, Access, Vec<String>)> {
 async fn serve(app: &Arc<App>, request: Request<Incoming>, access: Access, segments: Vec<String>) -> ApiResult<Reply> {
     let (parts, body) = request.into_parts();
     let acting = match access {
-        Access::Public => None,
+        // Tracking links are limited per tenant inside their handler, once the token names it.
+        Access::Public | Access::Tracking => None,
         Access::Webhook => {
             // Limited like the tenant's own requests, before any work.
             if let Some(tenant) = segments.get(2).and_then(|t| nudge_core::TenantId::new(t.as_str()).ok()) {
@@ -184,6 +195,7 @@ async fn serve(app: &Arc<App>, request: Request<Incoming>, access: Access, segme
     let app = app.clone();
     blocking(move || match (access, acting) {
         (Access::Public, _) => ops::handle(&app, &call),
+        (Access::Tracking, _) => tracking::handle(&app, &call),
         (Access::Operator, _) => admin::handle(&app, &call),
         (Access::Webhook, _) => stripe::handle_webhook(&app, &call),
         (Access::Tenant, Some(acting)) => idempotency::around(&app, &acting, &call, tenant::handle),
@@ -193,7 +205,7 @@ async fn serve(app: &Arc<App>, request: Request<Incoming>, access: Access, segme
 }
 
 /// 429 with the seconds to wait.
-fn rate_limited(seconds: u64) -> ApiError {
+pub fn rate_limited(seconds: u64) -> ApiError {
     let mut e = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limited",

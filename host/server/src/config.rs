@@ -18,6 +18,10 @@ pub struct ServerConfig {
     pub tick: Duration,
     /// How long shutdown waits for requests in flight before dropping them.
     pub shutdown_grace: Duration,
+    /// The base URL customers reach this server at (scheme and host, e.g.
+    /// `https://nudge.example.com`); tracking links start with it. `None`:
+    /// `http://` and the address the listener is bound to.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -30,6 +34,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("rate_limit_burst", &self.rate_limit_burst)
             .field("tick", &self.tick)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -46,6 +51,7 @@ impl Default for ServerConfig {
             rate_limit_burst: 100,
             tick: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(30),
+            public_url: None,
         }
     }
 }

@@ -75,7 +75,26 @@ impl From<SchedulerError> for ApiError {
             SchedulerError::Stripe(e) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "stripe_unmappable", e.to_string())
             }
+            SchedulerError::NoSuchNotice(n) => Self::not_found(format!("notice {n}")),
+            SchedulerError::NotCancellable { .. } => {
+                Self::new(StatusCode::CONFLICT, "notice_not_cancellable", err.to_string())
+            }
+            SchedulerError::NoticeNotSent { .. } => Self::new(StatusCode::CONFLICT, "notice_not_sent", err.to_string()),
+            SchedulerError::InvoiceNotOpen { .. } => {
+                Self::new(StatusCode::CONFLICT, "invoice_not_open", err.to_string())
+            }
+            SchedulerError::StepTaken { .. } => Self::new(StatusCode::CONFLICT, "step_taken", err.to_string()),
+            SchedulerError::NoticeLimit(_) => Self::new(StatusCode::CONFLICT, "notice_limit", err.to_string()),
+            SchedulerError::Invalid(message) => Self::invalid(message.clone()),
             SchedulerError::Store(e) => e.into(),
+            SchedulerError::TemplateInvalid(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "template_invalid", err.to_string())
+            }
+            SchedulerError::TemplateRequest(_) => Self::invalid(err.to_string()),
+            SchedulerError::NoSuchTemplate(t) => Self::not_found(format!("template {t}")),
+            SchedulerError::Delivery(nudge_delivery::Error::Render { .. }) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "template_failed", err.to_string())
+            }
             _ => Self::internal(&err),
         }
     }

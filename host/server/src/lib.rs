@@ -19,7 +19,9 @@ mod app;
 mod auth;
 mod config;
 mod error;
+mod events;
 mod idempotency;
+mod notices;
 mod ops;
 mod page;
 mod plugins;
@@ -29,7 +31,9 @@ mod reply;
 mod server;
 mod stripe;
 mod telemetry;
+mod templates;
 mod tenant;
+mod tracking;
 
 pub use config::{DEFAULT_BODY_LIMIT_BYTES, ServerConfig};
 pub use error::ApiError;
@@ -47,6 +51,9 @@ pub enum Error {
     /// A background task failed.
     #[error("a server task failed: {0}")]
     Task(String),
+    /// Tracking links could not be set up (a bad public URL, a store failure).
+    #[error("tracking links: {0}")]
+    Tracking(#[from] nudge_scheduler::Error),
 }
 
 /// Result with this crate's [`Error`].

@@ -1,4 +1,6 @@
-//! Routes for the operator's probes: `/healthz`, `/readyz`, `/metrics`.
+//! Public routes: the operator's probes `/healthz`, `/readyz`, `/metrics`,
+//! and `/dashboard`, the page that asks for a tenant key and shows that
+//! tenant's report (fetched from `GET /v1/report?format=html` with the key).
 
 use std::sync::atomic::Ordering;
 
@@ -12,7 +14,10 @@ use crate::{
     telemetry,
 };
 
-/// Serves a probe route.
+/// The dashboard page: static, no data in it until a key fetches the report.
+const DASHBOARD: &str = include_str!("dashboard.html");
+
+/// Serves a public route.
 pub fn handle(app: &App, call: &Call) -> ApiResult<Reply> {
     if call.method != Method::GET {
         return Err(call.method_not_allowed());
@@ -33,6 +38,7 @@ pub fn handle(app: &App, call: &Call) -> ApiResult<Reply> {
             let text = telemetry::render(&app.scheduler, &app.metrics)?;
             Ok(Reply::raw(StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", text))
         }
+        ["dashboard"] => Ok(Reply::raw(StatusCode::OK, "text/html; charset=utf-8", DASHBOARD.to_string())),
         _ => Err(no_route()),
     }
 }

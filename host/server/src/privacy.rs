@@ -3,7 +3,8 @@
 //! - `POST /v1/customers/{id}/opt-out` `{"channel": "email"}`, or `{}` for every channel
 //! - `GET /v1/customers/{id}/export`: everything held about the customer
 //! - `DELETE /v1/customers/{id}`: erase the customer (README, "Privacy")
-//! - `GET /v1/report`: the tenant's KPIs, slices and experiments (as `nudge report --json`)
+//! - `GET /v1/report`: the tenant's KPIs, slices and experiments (as `nudge report --json`);
+//!   `?format=csv|html|text` gives the same numbers as `nudge report --csv|--html` or as text
 
 use hyper::{Method, StatusCode};
 use jiff::Timestamp;
@@ -62,7 +63,7 @@ pub fn handle(app: &App, tenant: &Tenant, call: &Call) -> ApiResult<Reply> {
                 }),
             )
         }
-        (&Method::GET, ["report"]) => Reply::json(StatusCode::OK, &scheduler.analytics(t)?),
+        (&Method::GET, ["report"]) => report(app, tenant, call),
         (_, ["customers", _, "opt-out" | "export"] | ["report"]) => Err(call.method_not_allowed()),
         _ => Err(no_route()),
     }
@@ -78,4 +79,37 @@ pub fn refuse_erased(app: &App, tenant: &Tenant, id: &CustomerId) -> ApiResult<(
         ));
     }
     Ok(())
+}
+
+/// `GET /v1/report[?format=json|csv|html|text]`.
+fn report(app: &App, tenant: &Tenant, call: &Call) -> ApiResult<Reply> {
+    let mut format = "json".to_string();
+    for pair in call.query.as_deref().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("format", value)) => format = value.to_string(),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "bad_query",
+                    format!(
+                        "unknown query parameter {:?}; the report takes format",
+                        pair.split('=').next().unwrap_or("")
+                    ),
+                ));
+            }
+        }
+    }
+    let report = app.scheduler.analytics(&tenant.id)?;
+    let name = tenant.id.as_str();
+    Ok(match format.as_str() {
+        "json" => return Reply::json(StatusCode::OK, &report),
+        "csv" => Reply::raw(StatusCode::OK, "text/csv; charset=utf-8", nudge_analytics::render::csv(&report)),
+        "html" => Reply::raw(StatusCode::OK, "text/html; charset=utf-8", nudge_analytics::render::html(&report, name)),
+        "text" => Reply::raw(StatusCode::OK, "text/plain; charset=utf-8", nudge_analytics::render::text(&report, name)),
+        other => {
+            return Err(ApiError::bad_request(
+                "bad_query",
+                format!("format must be json, csv, html or text, got {:?}", other.chars().take(32).collect::<String>()),
+            ));
+        }
+    })
 }

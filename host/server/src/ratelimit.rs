@@ -1,25 +1,25 @@
-//! Per-tenant rate limits: a token bucket for each tenant.
+//! Per-tenant rate limits: a token bucket for each tenant (or other key).
 
-use std::{collections::HashMap, sync::Mutex, time::Instant};
+use std::{collections::HashMap, hash::Hash, sync::Mutex, time::Instant};
 
 use nudge_core::TenantId;
 
-/// Token buckets by tenant.
+/// Token buckets by tenant, or by another key `K`.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = TenantId> {
     per_second: f64,
     burst: f64,
-    buckets: Mutex<HashMap<TenantId, (f64, Instant)>>,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl RateLimiter {
+impl<K: Eq + Hash + Clone> RateLimiter<K> {
     /// `per_second` requests on average, `burst` at most at once.
     pub fn new(per_second: u32, burst: u32) -> Self {
         Self { per_second: f64::from(per_second), burst: f64::from(burst.max(1)), buckets: Mutex::new(HashMap::new()) }
     }
 
     /// Takes one token for `tenant`; `Err(seconds)` to wait when none is left.
-    pub fn take(&self, tenant: &TenantId, now: Instant) -> Result<(), u64> {
+    pub fn take(&self, tenant: &K, now: Instant) -> Result<(), u64> {
         let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (tokens, last) = buckets.entry(tenant.clone()).or_insert((self.burst, now));
         let elapsed = now.saturating_duration_since(*last).as_secs_f64();

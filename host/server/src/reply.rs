@@ -20,6 +20,10 @@ pub struct Reply {
     /// True when the body is a stored response to an earlier request with
     /// the same `Idempotency-Key` (`Idempotent-Replayed: true`).
     pub replayed: bool,
+    /// A binary body (the tracking pixel), sent instead of `body`.
+    pub binary: Option<&'static [u8]>,
+    /// More headers (`Location`, `Cache-Control`, ...).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
@@ -31,7 +35,13 @@ impl Reply {
 
     /// A response with the body as given.
     pub fn raw(status: StatusCode, content_type: &'static str, body: String) -> Self {
-        Self { status, content_type, body, retry_after: None, replayed: false }
+        Self { status, content_type, body, retry_after: None, replayed: false, binary: None, headers: Vec::new() }
+    }
+
+    /// The same response with one more header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
 
     /// The error's response.
@@ -41,7 +51,11 @@ impl Reply {
 
     /// The hyper response.
     pub fn into_response(self) -> Response<Full<Bytes>> {
-        let mut response = Response::new(Full::new(Bytes::from(self.body)));
+        let body = match self.binary {
+            Some(bytes) => Bytes::from_static(bytes),
+            None => Bytes::from(self.body),
+        };
+        let mut response = Response::new(Full::new(body));
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
         headers.insert(hyper::header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
@@ -50,6 +64,12 @@ impl Reply {
         }
         if self.replayed {
             headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+        for (name, value) in self.headers {
+            // Values are made by the server; one that is not a valid header is left out.
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
         }
         response
     }

@@ -34,8 +34,16 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> crate::Result<()> {
+    let public_url = match &config.public_url {
+        Some(url) => url.clone(),
+        None => format!("http://{}", listener.local_addr()?),
+    };
+    let tracker = scheduler.enable_tracking(&public_url)?;
+    tracing::info!(base_url = tracker.base_url(), "tracking links on");
     let app = Arc::new(App {
         limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
+        tracking_limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
+        tracker,
         scheduler,
         config,
         metrics: HttpMetrics::default(),

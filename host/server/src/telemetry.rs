@@ -51,7 +51,7 @@ impl HttpMetrics {
 }
 
 /// The whole `/metrics` page: plugin metering, notices by state, incidents,
-/// the schedule, and HTTP requests.
+/// delivery errors, the schedule, and HTTP requests.
 pub fn render(scheduler: &Scheduler, http: &HttpMetrics) -> nudge_scheduler::Result<String> {
     let store = scheduler.store();
     let mut out = scheduler.runtime().metrics().render();
@@ -75,6 +75,11 @@ pub fn render(scheduler: &Scheduler, http: &HttpMetrics) -> nudge_scheduler::Res
     let _ = writeln!(out, "# HELP nudge_incidents Plugin incidents recorded, all tenants together.");
     let _ = writeln!(out, "# TYPE nudge_incidents gauge");
     let _ = writeln!(out, "nudge_incidents {incidents}");
+    let _ = writeln!(out, "# HELP nudge_delivery_errors_total Failed delivery attempts since start, by channel.");
+    let _ = writeln!(out, "# TYPE nudge_delivery_errors_total counter");
+    for (channel, n) in scheduler.delivery_errors() {
+        let _ = writeln!(out, "nudge_delivery_errors_total{{channel=\"{channel}\"}} {n}");
+    }
     let _ = writeln!(out, "# HELP nudge_scheduled_entries Evaluations and sends waiting in the schedule.");
     let _ = writeln!(out, "# TYPE nudge_scheduled_entries gauge");
     let _ = writeln!(out, "nudge_scheduled_entries {}", store.scheduled_len());

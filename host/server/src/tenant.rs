@@ -5,7 +5,9 @@
 //! - `PUT /v1/invoices/{id}` (then the policy decides), `GET /v1/invoices/{id}`, `GET /v1/invoices`
 //! - `POST /v1/payments` (idempotent by payment id), `GET /v1/payments`
 //! - `GET /v1/notices`, `GET /v1/incidents`
-//! - privacy and the report: see [`crate::privacy`]; plugins: see [`crate::plugins`]
+//! - engagement events: see [`crate::events`]; one notice, cancel, manual send: see [`crate::notices`]
+//! - privacy and the report: see [`crate::privacy`]; plugins: see [`crate::plugins`];
+//!   templates: see [`crate::templates`]
 
 use hyper::{Method, StatusCode};
 use jiff::{Timestamp, civil::Date};
@@ -19,10 +21,11 @@ use serde_json::json;
 use crate::{
     app::{App, Call, no_route},
     error::{ApiError, ApiResult},
+    events, notices,
     page::{page, parse_query},
     plugins, privacy,
     reply::Reply,
-    stripe,
+    stripe, templates,
 };
 
 /// The metrics label of a tenant path (segments after `/v1`).
@@ -35,8 +38,12 @@ pub fn label(rest: &[&str]) -> &'static str {
         ["payments"] => "/v1/payments",
         ["notices"] => "/v1/notices",
         ["incidents"] => "/v1/incidents",
+        ["events"] => "/v1/events",
         ["stripe", "webhook-secrets"] => "/v1/stripe/webhook-secrets",
-        other => privacy::label(other).unwrap_or_else(|| plugins::label(other)),
+        other => privacy::label(other)
+            .or_else(|| notices::label(other))
+            .or_else(|| templates::label(other))
+            .unwrap_or_else(|| plugins::label(other)),
     }
 }
 
@@ -87,7 +94,10 @@ pub fn handle(app: &App, tenant: &Tenant, call: &Call) -> ApiResult<Reply> {
         (_, ["customers" | "invoices" | "payments" | "notices" | "incidents"] | ["customers" | "invoices", _]) => {
             Err(call.method_not_allowed())
         }
+        (_, ["events"]) => events::handle(app, tenant, call),
+        (_, ["notices", _] | ["notices", _, "cancel"] | ["invoices", _, "send"]) => notices::handle(app, tenant, call),
         (_, ["plugins", ..]) => plugins::handle(app, tenant, call),
+        (_, ["templates", ..]) => templates::handle(app, tenant, call),
         (_, ["stripe", "webhook-secrets"]) => stripe::handle_secrets(app, tenant, call),
         _ => Err(no_route()),
     }
@@ -157,6 +167,8 @@ fn put_customer(app: &App, tenant: &Tenant, id: &str, call: &Call) -> ApiResult<
         tier: body.tier.unwrap_or_else(|| "standard".into()),
         preferred_channel: body.preferred_channel,
         opted_out,
+        // Kept for an unchanged contact by `upsert_customer`.
+        unverified: Vec::new(),
         tags: body.tags,
         stats: CustomerStats::default(),
     };

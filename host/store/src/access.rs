@@ -63,6 +63,26 @@ pub struct WebhookSecretsRecord {
     pub updated_at: Timestamp,
 }
 
+/// Where the tracking key lives: one per host, not per tenant.
+const TRACKING_KEY: &[u8] = b"tracking-key\0";
+/// The format version byte in front of the tracking key.
+const TRACKING_KEY_VERSION: u8 = 1;
+
+fn read_tracking_key(bytes: &[u8]) -> Result<[u8; 32]> {
+    match bytes.split_first() {
+        Some((&TRACKING_KEY_VERSION, key)) => key.try_into().map_err(|_| crate::Error::UnsupportedVersion {
+            kind: "tracking key",
+            found: TRACKING_KEY_VERSION,
+            supported: TRACKING_KEY_VERSION,
+        }),
+        other => Err(crate::Error::UnsupportedVersion {
+            kind: "tracking key",
+            found: other.map_or(0, |(v, _)| *v),
+            supported: TRACKING_KEY_VERSION,
+        }),
+    }
+}
+
 fn webhook_secrets_key(tenant: &TenantId) -> Vec<u8> {
     key(&[b"stripe-webhook-secrets", tenant.as_str().as_bytes()])
 }
@@ -111,6 +131,26 @@ impl Store {
 }
 
 impl Store {
+    /// The host's key for signing tracking links: 32 random bytes, made on
+    /// first use and kept (flushed to disk at once, so that links already
+    /// handed out keep working after a crash). Never logged.
+    pub fn tracking_key(&self) -> Result<[u8; 32]> {
+        if let Some(stored) = self.tree(T::Meta).get(TRACKING_KEY)? {
+            return read_tracking_key(&stored);
+        }
+        let mut fresh = [0u8; 33];
+        fresh[0] = TRACKING_KEY_VERSION;
+        getrandom::fill(&mut fresh[1..]).map_err(|e| crate::Error::Random(e.to_string()))?;
+        // Two first uses at once agree on whichever key was stored first.
+        let swapped = self.tree(T::Meta).compare_and_swap(TRACKING_KEY, None as Option<&[u8]>, Some(&fresh[..]))?;
+        let key = match swapped {
+            Ok(()) => read_tracking_key(&fresh)?,
+            Err(current) => read_tracking_key(current.current.as_deref().unwrap_or_default())?,
+        };
+        self.flush()?;
+        Ok(key)
+    }
+
     /// A tenant's Stripe webhook secrets, if it set any.
     pub fn webhook_secrets(&self, tenant: &TenantId) -> Result<Option<WebhookSecretsRecord>> {
         self.tree(T::Meta).get(webhook_secrets_key(tenant))?.map(|v| decode(&v)).transpose()
@@ -188,6 +228,21 @@ mod tests {
         store.put_webhook_secrets(&set(&["whsec_b", "whsec_c"])).unwrap();
         assert_eq!(store.webhook_secrets(&acme).unwrap().unwrap().secrets, ["whsec_b", "whsec_c"]);
         assert!(store.webhook_secrets(&TenantId::new("other").unwrap()).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_tracking_key_is_made_once_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = {
+            let store = Store::open(dir.path()).unwrap();
+            let key = store.tracking_key().unwrap();
+            assert_eq!(store.tracking_key().unwrap(), key);
+            key
+        };
+        assert_ne!(first, [0u8; 32]);
+        assert_eq!(Store::open(dir.path()).unwrap().tracking_key().unwrap(), first);
+        let other = tempfile::tempdir().unwrap();
+        assert_ne!(Store::open(other.path()).unwrap().tracking_key().unwrap(), first, "random per host");
     }
 
     #[test]

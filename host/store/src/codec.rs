@@ -62,6 +62,7 @@ record!(crate::SendRecord, "send record", 1);
 record!(crate::ApiKeyRecord, "api key", 1);
 record!(crate::IdempotencyRecord, "idempotency", 1);
 record!(crate::WebhookSecretsRecord, "webhook secrets", 1);
+record!(crate::TemplateRecord, "template", 1);
 
 #[cfg(test)]
 mod tests {

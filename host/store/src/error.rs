@@ -48,6 +48,9 @@ pub enum Error {
     /// A write that would break an invariant.
     #[error("{0}")]
     Conflict(String),
+    /// The operating system gave no random bytes for a new secret.
+    #[error("no randomness for a new secret: {0}")]
+    Random(String),
 }
 
 impl From<sled::Error> for Error {

@@ -31,6 +31,7 @@ mod redact;
 mod schedule;
 mod sends;
 mod store;
+mod templates;
 mod tx;
 
 pub use access::{ApiKeyRecord, IdempotencyRecord, WebhookSecretsRecord};
@@ -41,4 +42,5 @@ pub use redact::{Redacted, redact_value};
 pub use schedule::{ScheduleEntry, ScheduleKind};
 pub use sends::SendRecord;
 pub use store::Store;
+pub use templates::TemplateRecord;
 pub use tx::{Tx, TxResult};

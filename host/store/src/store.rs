@@ -32,9 +32,10 @@ pub(crate) enum T {
     Incidents,
     Meta,
     Sends,
+    Templates,
 }
 
-pub(crate) const TREES: [&str; 12] = [
+pub(crate) const TREES: [&str; 13] = [
     "tenants",
     "customers",
     "invoices",
@@ -47,6 +48,7 @@ pub(crate) const TREES: [&str; 12] = [
     "incidents",
     "meta",
     "sends",
+    "templates",
 ];
 
 /// The sled-backed store of every tenant's data.

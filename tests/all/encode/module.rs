@@ -128,6 +128,22 @@ impl Code {
     pub fn i32_eqz(self) -> Self {
         self.op(&[0x45])
     }
+    /// `i32.eq`
+    pub fn i32_eq(self) -> Self {
+        self.op(&[0x46])
+    }
+    /// `f32.convert_i32_s`
+    pub fn f32_convert_i32_s(self) -> Self {
+        self.op(&[0xb2])
+    }
+    /// `f32.div`
+    pub fn f32_div(self) -> Self {
+        self.op(&[0x95])
+    }
+    /// `i32.reinterpret_f32`
+    pub fn i32_reinterpret_f32(self) -> Self {
+        self.op(&[0xbc])
+    }
     /// `ref.null func`
     pub fn ref_null_func(self) -> Self {
         self.op(&[0xd0, 0x70])

@@ -135,6 +135,22 @@ fn policy_types(c: &mut Component) -> PolicyTypes {
 /// allocator), `decide: (i32) -> i32` (context pointer in, result pointer
 /// out) and `describe: () -> i32`.
 pub fn policy_component(core: &CoreModule) -> Vec<u8> {
+    policy_component_exporting(core, &[("decide", Lifted::Decide), ("describe", Lifted::Describe)])
+}
+
+/// Which of the module's functions an export lifts, each with its own type.
+#[derive(Debug, Clone, Copy)]
+pub enum Lifted {
+    /// Core function 1, lifted as `decide: func(ctx: context) -> result<decision, policy-error>`.
+    Decide,
+    /// Core function 2, lifted as `describe: func() -> policy-info`.
+    Describe,
+}
+
+/// Like [`policy_component`], but exporting only `exports`, each under the
+/// given name: a component that is valid on its own yet may not match the
+/// policy world (a missing export, or one with the other function's type).
+pub fn policy_component_exporting(core: &CoreModule, exports: &[(&str, Lifted)]) -> Vec<u8> {
     let mut c = Component::new();
     let types = policy_types(&mut c);
     c.raw_section(1, &core.encode());
@@ -156,14 +172,23 @@ pub fn policy_component(core: &CoreModule) -> Vec<u8> {
         uleb(&mut entry, ty.into());
         entry
     };
-    c.raw_section(8, &vector(&[lift(1, types.decide), lift(2, types.describe)]));
+    let lifts: Vec<Vec<u8>> = exports
+        .iter()
+        .map(|(_, lifted)| match lifted {
+            Lifted::Decide => lift(1, types.decide),
+            Lifted::Describe => lift(2, types.describe),
+        })
+        .collect();
+    c.raw_section(8, &vector(&lifts));
     let export = |export: &str, func: u8| {
         let mut entry = vec![0x00];
         name(&mut entry, export);
         entry.extend_from_slice(&[0x01, func, 0x00]);
         entry
     };
-    c.raw_section(11, &vector(&[export("decide", 0), export("describe", 1)]));
+    let entries: Vec<Vec<u8>> =
+        exports.iter().enumerate().map(|(i, (name, _))| export(name, u8::try_from(i).unwrap())).collect();
+    c.raw_section(11, &vector(&entries));
     c.finish()
 }
 

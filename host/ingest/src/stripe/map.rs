@@ -208,6 +208,7 @@ pub fn customer(c: &StripeCustomer, tenant: &TenantId, default_zone: &str) -> Re
         tier: c.metadata.get("tier").cloned().unwrap_or_else(|| "standard".into()),
         preferred_channel,
         opted_out: Vec::new(),
+        unverified: Vec::new(),
         tags: Vec::new(),
         stats: CustomerStats::default(),
     };

@@ -4,9 +4,12 @@
 // Test helpers: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod e2e;
+mod events;
 mod limits;
 mod privacy;
 mod stripe;
+mod templates;
 mod tick;
 mod walk;
 

@@ -13,7 +13,7 @@ const CSV: &str = include_str!("../../../../examples/data/accounts-receivable.cs
 
 /// A fixed-offset zone where it is 13:00 to 13:59 now, inside the default
 /// send window whatever time the test runs at.
-fn zone_at_lunchtime() -> String {
+pub fn zone_at_lunchtime() -> String {
     let hour = i32::from(Timestamp::now().to_zoned(TimeZone::UTC).hour());
     let mut offset = 13 - hour;
     if offset < -12 {

@@ -20,6 +20,7 @@
 //! | `send-ahead` | a notice `count` seconds after now (default 5 years) |
 //! | `wait-ahead` | waits until `count` seconds after now (default 5 years) |
 //! | `channel` | a notice on `channel`, with an optional `fallback` channel |
+//! | `template` | a notice naming the template `template` (the host refuses a name the tenant lacks) |
 //! | `burn` | `count` rounds of arithmetic: fuel-heavy but finite |
 //! | `peek` | reads environment, arguments, clocks and randomness; reports them |
 //! | `log-flood` | `count` host log lines of 1 KiB |
@@ -123,6 +124,11 @@ impl Policy for Hostile {
                 if !fallback.is_empty() {
                     notice.fallbacks.push(channel(&fallback)?);
                 }
+                Ok(Decision::notify("hostile", notice))
+            }
+            "template" => {
+                let mut notice = notice(ctx, "overdue-1".into());
+                notice.template = config.string("template", "")?;
                 Ok(Decision::notify("hostile", notice))
             }
             "burn" => Ok(Decision::stop("hostile", burn(count(1_000_000)? as u64).to_string())),
