@@ -42,10 +42,11 @@ impl Scheduler {
         };
         let previous = self.previous_version(&tenant.id, active)?;
         let fallback_name = previous.map_or("default-policy".to_string(), |v| format!("version {v}"));
-        // A version this very call switched off is no longer active, and
-        // that is no reason to ask again.
+        // A version this very call switched off is no longer active (the
+        // newest earlier version not switched off is), and that is no
+        // reason to ask again.
         let switched_off = self.record_failure(tenant, active, ctx, failure, &fallback_name)?;
-        let active = (!switched_off).then_some(active);
+        let active = if switched_off { previous } else { Some(active) };
         if let Some(previous) = previous {
             match self.try_version(tenant, previous, ctx) {
                 Ok(decision) => {
