@@ -1,10 +1,30 @@
 //! Crash safety, proven by killing the host: `nudge-crash-replay` replays
-//! part of the real history with the outbox as its delivery sink and is
-//! killed with SIGKILL at random moments, then restarted, until it finishes.
-//! After each replay: nothing delivered twice, nothing lost (the same
-//! notices in the same final states as a run never killed), nothing sent
+//! part of the real history into a recording sink and is killed with
+//! SIGKILL at random moments, then restarted, until it finishes. After each
+//! replay: no notice delivered twice (counted per idempotency key in the
+//! sink's log), nothing lost (the same notices in the same final states as
+//! a run never killed, and exactly the sent ones delivered), nothing sent
 //! on or after its invoice's settlement, and the event log agrees with the
 //! notice states.
+//!
+//! What "at most once" means here. The recording sink stands for a
+//! provider: every call of `deliver` appends one line (tenant, notice id =
+//! idempotency key, channel, time, headers) with one `write`, synced before
+//! the call returns; the line *is* the provider's acceptance. The sink never
+//! deduplicates, so a second call for a key shows as a second line. The
+//! dangerous moment is a SIGKILL after the provider accepted and before the
+//! host recorded the notice as sent: the restarted host finds the notice
+//! still `scheduled` or `sending`. What keeps it from sending again is the
+//! check it makes before every send, `Sink::delivered(key)` (the outbox
+//! check; for this sink, a look in the same log): accepted means settle as
+//! sent, send nothing. That is exact only because acceptance and record are
+//! one durable step here, as they are for the outbox (a file renamed into
+//! place). A remote provider cannot share a step with the host's disk: the
+//! host passes the notice id as the idempotency key, and at most once then
+//! rests on the provider honouring it; without that, the window between the
+//! provider's acceptance and the host's record could yield a second message.
+//! A call cut off mid-line (a torn line) delivered nothing and is counted
+//! apart; it never occurs with one small `write`, but the check allows it.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -16,9 +36,11 @@ use std::{
 use nudge_core::{EventKind, NoticeState, TenantId};
 use nudge_store::Store;
 
+use nudge_delivery::{Recorded, RecordingSink};
+
 use crate::{
     harness::first_rows,
-    outbox_check::{read_outbox, settlements, violations},
+    outbox_check::{Delivered, settlements, violations},
 };
 
 const ROWS: usize = 250;
@@ -79,9 +101,14 @@ fn check(dir: &Path, reference: &BTreeMap<(String, String), String>) {
         &differ[..differ.len().min(10)]
     );
 
-    // Delivered once: every (invoice, step) in at most one message, and
-    // exactly the notices the store holds as sent.
-    let delivered = read_outbox(&dir.join("outbox"));
+    // Delivered once: at most one completed call per idempotency key, every
+    // (invoice, step) in at most one message, and exactly the notices the
+    // store holds as sent.
+    let (calls, torn) = RecordingSink::read(&dir.join("deliveries.log")).unwrap();
+    let per_key = completed_per_key(&calls);
+    let again: Vec<_> = per_key.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(again.is_empty(), "keys delivered more than once: {again:?} ({torn} torn calls)");
+    let delivered: Vec<Delivered> = calls.iter().map(delivered).collect();
     let mut carried: HashMap<(String, String), usize> = HashMap::new();
     for d in &delivered {
         for pair in std::iter::once((d.invoice.clone(), d.step.clone())).chain(d.also.iter().cloned()) {
@@ -91,7 +118,7 @@ fn check(dir: &Path, reference: &BTreeMap<(String, String), String>) {
     let twice: Vec<_> = carried.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "delivered more than once: {twice:?}");
     let sent = got.iter().filter(|(_, v)| v.starts_with("sent")).count();
-    assert_eq!(carried.len(), sent, "the outbox holds exactly the notices recorded as sent");
+    assert_eq!(carried.len(), sent, "the sink delivered exactly the notices recorded as sent");
     let problems = violations(&delivered, &settlements(&first_rows(ROWS)));
     assert!(problems.is_empty(), "{problems:#?}");
 
@@ -118,6 +145,67 @@ fn check(dir: &Path, reference: &BTreeMap<(String, String), String>) {
         assert_eq!(events.remove(n.id.as_str()).unwrap_or_default(), expected, "{n:?}");
     }
     assert!(events.is_empty(), "events for notices the store does not hold: {events:?}");
+}
+
+/// Completed delivery calls per idempotency key (tenant, notice).
+fn completed_per_key(calls: &[Recorded]) -> HashMap<(String, String), usize> {
+    let mut per_key = HashMap::new();
+    for call in calls {
+        *per_key.entry((call.tenant.to_string(), call.notice.to_string())).or_default() += 1;
+    }
+    per_key
+}
+
+/// A logged call as the guardrail checks read a message.
+fn delivered(call: &Recorded) -> Delivered {
+    let header = |name: &str| call.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let also = header("Also-Covers")
+        .map(|v| {
+            v.split(", ")
+                .map(|pair| {
+                    let (invoice, step) = pair.split_once('@').unwrap();
+                    (invoice.to_string(), step.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Delivered {
+        invoice: header("Invoice").unwrap(),
+        step: header("Step").unwrap(),
+        sent_at: call.sent_at.parse().unwrap(),
+        also,
+    }
+}
+
+/// The check above sees a second delivery of a key: a sink called twice
+/// for one notice (what a host that forgot to look first would do).
+#[test]
+fn the_duplicate_check_counts_a_second_call_for_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deliveries.log");
+    let sink = RecordingSink::open(&path).unwrap();
+    let tenant = TenantId::new("crash").unwrap();
+    let message = |invoice: &str| nudge_delivery::Message {
+        notice: nudge_core::NoticeId::derive(&tenant, &nudge_core::InvoiceId::new(invoice).unwrap(), "overdue-1"),
+        tenant: tenant.clone(),
+        channel: nudge_core::Channel::Email,
+        to: "a@example.invalid".into(),
+        from_name: "Crash".into(),
+        subject: "s".into(),
+        body: "b".into(),
+        sent_at: "2012-03-01T10:00:00Z".parse().unwrap(),
+        headers: vec![("Invoice".into(), invoice.into()), ("Step".into(), "overdue-1".into())],
+        html: None,
+    };
+    for invoice in ["1", "2", "1"] {
+        nudge_delivery::Sink::deliver(&sink, &message(invoice)).unwrap();
+    }
+    let (calls, torn) = RecordingSink::read(&path).unwrap();
+    let per_key = completed_per_key(&calls);
+    assert_eq!((per_key.len(), per_key.values().max(), torn), (2, Some(&2), 0));
+    let d = delivered(&calls[2]);
+    assert_eq!((d.invoice.as_str(), d.step.as_str()), ("1", "overdue-1"));
+    assert_eq!(d.sent_at, "2012-03-01T10:00:00Z".parse::<jiff::Timestamp>().unwrap());
 }
 
 #[test]

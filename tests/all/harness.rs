@@ -90,10 +90,20 @@ pub fn invoice(tenant: &TenantId, id: &str, customer: &str, due: jiff::civil::Da
 /// A scheduler over a fresh directory with tenant `acme` (no plugin: the
 /// built-in default policy, overdue days 1, 7 and 14 at 10:00 local).
 pub fn empty_tenant(settings: TenantSettings) -> (tempfile::TempDir, Scheduler, TenantId) {
+    empty_tenant_with(settings, None)
+}
+
+/// [`empty_tenant`] delivering through `sink` (`None`: the outbox).
+pub fn empty_tenant_with(
+    settings: TenantSettings,
+    sink: Option<std::sync::Arc<dyn nudge_delivery::Sink>>,
+) -> (tempfile::TempDir, Scheduler, TenantId) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("store")).unwrap();
     let runtime = Runtime::new(Limits::default()).unwrap();
-    let scheduler = Scheduler::new(store, runtime, SchedulerConfig::new(dir.path().join("outbox")));
+    let mut config = SchedulerConfig::new(dir.path().join("outbox"));
+    config.sink = sink;
+    let scheduler = Scheduler::new(store, runtime, config);
     let tenant = TenantId::new("acme").unwrap();
     let created_at: Timestamp = "2024-01-01T00:00:00Z".parse().unwrap();
     scheduler.put_tenant(&Tenant { id: tenant.clone(), name: "Acme Ltd".into(), settings, created_at }).unwrap();

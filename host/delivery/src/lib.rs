@@ -9,7 +9,9 @@
 //! are tried; [`builtin`] is the English set used when none matches.
 //! [`notice_fields`] makes the values a template reads. An [`Outbox`]
 //! delivers a message as one file per notice, named by the notice id, so a
-//! delivery retried after a crash never produces a second message.
+//! delivery retried after a crash never produces a second message. The scheduler delivers
+//! through a [`Sink`]: the outbox by default, a [`NullSink`] in benchmarks,
+//! a [`RecordingSink`] in crash drills.
 //!
 //! Real providers sit behind one [`Transport`] trait ([`transport`]): SMTP
 //! email, Twilio-compatible SMS, FCM-compatible push, a signed JSON webhook,
@@ -49,6 +51,7 @@ mod outbox;
 pub mod retry;
 mod secret;
 pub mod select;
+mod sink;
 pub mod sms;
 mod template;
 pub mod tracking;
@@ -64,6 +67,7 @@ pub use outbox::{Delivery, Outbox};
 pub use retry::{Jitter, RetryPolicy, deliver_with_retries};
 pub use secret::Secret;
 pub use select::TemplateKey;
+pub use sink::{NullSink, Recorded, RecordingSink, Sink};
 pub use template::{
     FUEL, HOST_FIELDS, HTML_ONLY_FIELD, Issue, MAX_BODY_OUTPUT_BYTES, MAX_BODY_SOURCE_BYTES, MAX_SMS_CHARS,
     MAX_SUBJECT_OUTPUT_BYTES, MAX_SUBJECT_SOURCE_BYTES, Part, RECURSION_LIMIT, Rendered, TemplateSource,

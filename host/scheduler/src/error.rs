@@ -97,6 +97,9 @@ pub enum Error {
     /// A template the tenant does not have.
     #[error("template {0} does not exist for this tenant")]
     NoSuchTemplate(String),
+    /// Something changed under an operation every time it was tried.
+    #[error("{0}; try again")]
+    Contended(String),
 }
 
 /// Result with this crate's [`Error`].

@@ -12,6 +12,9 @@ use crate::{Result, Scheduler, experiments, policy::Decided};
 /// Most notices one invoice can get, whatever its policy decides.
 pub const MAX_NOTICES_PER_INVOICE: usize = 12;
 
+/// How often one evaluation asks again when plugin versions keep changing under it.
+const MAX_DECISION_ATTEMPTS: usize = 16;
+
 impl Scheduler {
     /// Asks the policy what to do next for an invoice and acts on the answer.
     ///
@@ -33,8 +36,20 @@ impl Scheduler {
         let (tenant, customer) = self.parties(&invoice)?;
         let tz = time::zone(&customer.time_zone)?;
         let ctx = self.context(&tenant, &customer, &tz, invoice, now)?;
-        let decided = self.decide(&tenant, &ctx)?;
-        self.apply(&tenant, &tz, &ctx, decided, entry)
+        // A decision counts only if the version that was active when it was
+        // asked is still active when the decision is recorded: a version
+        // activated (or switched off) in between means asking again, so the
+        // event log never shows a decision by a version no longer active.
+        for _ in 0..MAX_DECISION_ATTEMPTS {
+            let decided = self.decide(&tenant, &ctx)?;
+            if self.apply(&tenant, &tz, &ctx, decided, entry)? {
+                return Ok(());
+            }
+        }
+        Err(crate::Error::Contended(format!(
+            "the active plugin version of tenant {} changed {MAX_DECISION_ATTEMPTS} times while invoice {} was being decided",
+            tenant.id, invoice_id
+        )))
     }
 
     fn context(
@@ -65,7 +80,9 @@ impl Scheduler {
         })
     }
 
-    /// Applies a decision in one transaction, under the host's guardrails.
+    /// Applies a decision in one transaction, under the host's guardrails;
+    /// false, and nothing written, if the tenant's active plugin version is
+    /// no longer the one that was active when the decision was asked for.
     fn apply(
         &self,
         tenant: &Tenant,
@@ -73,17 +90,20 @@ impl Scheduler {
         ctx: &DecisionContext,
         decided: Decided,
         entry: Option<&ScheduleEntry>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let invoice_id = &ctx.invoice.id;
         let now = ctx.now;
-        let Decided { decision, plugin_version, fallback } = decided;
-        self.store.transact(|tx| {
+        let Decided { decision, plugin_version, fallback, active } = decided;
+        let applied = self.store.transact(|tx| {
+            if tx.active_plugin_version(&tenant.id)? != active {
+                return Ok(false);
+            }
             // Re-read inside the transaction: a payment may have landed since.
             let Some(mut invoice) = tx.invoice(&tenant.id, invoice_id)? else {
-                return finish(tx, entry, &tenant.id, invoice_id);
+                return finish(tx, entry, &tenant.id, invoice_id).map(|()| true);
             };
             if !invoice.is_collectible() || invoice.closed_reason.is_some() {
-                return finish(tx, entry, &tenant.id, invoice_id);
+                return finish(tx, entry, &tenant.id, invoice_id).map(|()| true);
             }
             if let Some(entry) = entry {
                 tx.unschedule(entry)?;
@@ -196,9 +216,10 @@ impl Scheduler {
                     )?;
                 }
             }
-            tx.put_invoice(&invoice)
+            tx.put_invoice(&invoice)?;
+            Ok(true)
         })?;
-        Ok(())
+        Ok(applied)
     }
 }
 

@@ -18,28 +18,46 @@ pub(crate) struct Decided {
     pub plugin_version: Option<u32>,
     /// True when something other than the active version decided.
     pub fallback: bool,
+    /// The version that was active when the policy was asked: the decision
+    /// is recorded only if it still is (see `evaluate`).
+    pub active: Option<u32>,
 }
 
 impl Scheduler {
     /// Asks the tenant's active plugin, falling back as described above.
     pub(crate) fn decide(&self, tenant: &Tenant, ctx: &DecisionContext) -> Result<Decided> {
         let Some(active) = self.store.active_plugin_version(&tenant.id)? else {
-            return Ok(Decided { decision: default_decision(ctx), plugin_version: None, fallback: false });
+            return Ok(Decided {
+                decision: default_decision(ctx),
+                plugin_version: None,
+                fallback: false,
+                active: None,
+            });
         };
         let failure = match self.try_version(tenant, active, ctx) {
-            Ok(decision) => return Ok(Decided { decision, plugin_version: Some(active), fallback: false }),
+            Ok(decision) => {
+                return Ok(Decided { decision, plugin_version: Some(active), fallback: false, active: Some(active) });
+            }
             Err(failure) => failure,
         };
         let previous = self.previous_version(&tenant.id, active)?;
         let fallback_name = previous.map_or("default-policy".to_string(), |v| format!("version {v}"));
-        self.record_failure(tenant, active, ctx, failure, &fallback_name)?;
+        // A version this very call switched off is no longer active (the
+        // newest earlier version not switched off is), and that is no
+        // reason to ask again.
+        let switched_off = self.record_failure(tenant, active, ctx, failure, &fallback_name)?;
+        let active = if switched_off { previous } else { Some(active) };
         if let Some(previous) = previous {
             match self.try_version(tenant, previous, ctx) {
-                Ok(decision) => return Ok(Decided { decision, plugin_version: Some(previous), fallback: true }),
-                Err(failure) => self.record_failure(tenant, previous, ctx, failure, "default-policy")?,
+                Ok(decision) => {
+                    return Ok(Decided { decision, plugin_version: Some(previous), fallback: true, active });
+                }
+                Err(failure) => {
+                    self.record_failure(tenant, previous, ctx, failure, "default-policy")?;
+                }
             }
         }
-        Ok(Decided { decision: default_decision(ctx), plugin_version: None, fallback: true })
+        Ok(Decided { decision: default_decision(ctx), plugin_version: None, fallback: true, active })
     }
 
     /// One version's decision, checked; on failure, what went wrong and what it used.
@@ -64,7 +82,8 @@ impl Scheduler {
         }
     }
 
-    /// Records an incident, and switches the version off if the breaker trips.
+    /// Records an incident, and switches the version off if the breaker
+    /// trips; true if it did.
     fn record_failure(
         &self,
         tenant: &Tenant,
@@ -72,7 +91,7 @@ impl Scheduler {
         ctx: &DecisionContext,
         (error, metering): (CallError, Metering),
         fallback: &str,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         tracing::warn!(tenant = %tenant.id, invoice = %ctx.invoice.id, plugin_version = version,
             kind = error.kind.as_str(), fallback, "plugin failed; falling back");
         let incident = Incident {
@@ -90,13 +109,13 @@ impl Scheduler {
         };
         self.store.transact(|tx| tx.record_incident(&incident))?;
         if !incident.kind.is_plugin_fault() {
-            return Ok(());
+            return Ok(false);
         }
         let tripped = lock(&self.breaker).record(&tenant.id, version, false);
         if let Some(failures) = tripped {
             self.switch_off(tenant, version, failures, ctx.now)?;
         }
-        Ok(())
+        Ok(tripped.is_some())
     }
 
     /// Switches `version` off and, when it was the active version, makes the

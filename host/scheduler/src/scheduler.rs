@@ -4,14 +4,14 @@ use std::{
     collections::HashMap,
     path::PathBuf,
     sync::{
-        Mutex, MutexGuard, RwLock,
+        Arc, Mutex, MutexGuard, RwLock,
         atomic::{AtomicU64, Ordering},
     },
 };
 
 use jiff::Timestamp;
 use nudge_core::{Channel, Tenant, TenantId};
-use nudge_delivery::{Outbox, tracking::Tracker};
+use nudge_delivery::{Outbox, Sink, tracking::Tracker};
 use nudge_runtime::{Plugin, Runtime};
 use nudge_store::{ScheduleKind, Store};
 
@@ -26,13 +26,22 @@ pub struct SchedulerConfig {
     pub breaker_window: usize,
     /// Failures within the window that switch a plugin version off.
     pub breaker_threshold: usize,
+    /// Where messages are delivered; `None` is the outbox in `outbox_dir`.
+    pub sink: Option<Arc<dyn Sink>>,
 }
 
 impl SchedulerConfig {
     /// Defaults with the outbox in `outbox_dir`: the breaker trips at 10
     /// failures among a version's last 20 calls.
     pub fn new(outbox_dir: impl Into<PathBuf>) -> Self {
-        Self { outbox_dir: outbox_dir.into(), breaker_window: 20, breaker_threshold: 10 }
+        Self { outbox_dir: outbox_dir.into(), breaker_window: 20, breaker_threshold: 10, sink: None }
+    }
+
+    /// The same, delivering through `sink` instead of the outbox (the
+    /// outbox directory is still where privacy exports and erasure look).
+    pub fn with_sink(mut self, sink: Arc<dyn Sink>) -> Self {
+        self.sink = Some(sink);
+        self
     }
 }
 
@@ -41,6 +50,8 @@ pub struct Scheduler {
     pub(crate) store: Store,
     pub(crate) runtime: Runtime,
     pub(crate) outbox: Outbox,
+    /// Where messages go: the outbox unless the configuration names a sink.
+    pub(crate) sink: Arc<dyn Sink>,
     /// Compiled plugin versions, by tenant and version.
     pub(crate) plugins: Mutex<HashMap<(TenantId, u32), Plugin>>,
     pub(crate) breaker: Mutex<Breaker>,
@@ -70,10 +81,13 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Scheduler {
     /// A scheduler over `store`, running plugins on `runtime`.
     pub fn new(store: Store, runtime: Runtime, config: SchedulerConfig) -> Self {
+        let outbox = Outbox::new(config.outbox_dir);
+        let sink = config.sink.unwrap_or_else(|| Arc::new(outbox.clone()));
         Self {
             store,
             runtime,
-            outbox: Outbox::new(config.outbox_dir),
+            outbox,
+            sink,
             plugins: Mutex::new(HashMap::new()),
             breaker: Mutex::new(Breaker::new(config.breaker_window, config.breaker_threshold)),
             ledgers: Mutex::new(HashMap::new()),

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use nudge_core::{
-    Channel, Customer, CustomerId, EventKind, FrequencyCaps, Invoice, MissedSendPolicy, Notice, NoticeState, Tenant,
-    TenantId, time,
+    Channel, Customer, CustomerId, EventKind, FrequencyCaps, Invoice, MissedSendPolicy, Notice, NoticeId, NoticeState,
+    Tenant, TenantId, time,
 };
 use nudge_delivery::{Message, NoticeFacts, due_date, remaining, tracking::Tracker};
 use nudge_store::{ScheduleEntry, ScheduleKind, SendRecord};
@@ -62,21 +62,28 @@ impl Scheduler {
     /// notices of several invoices due together are combined.
     pub(crate) fn send_all(&self, entries: &[(ScheduleEntry, String)], now: Timestamp) -> Result<()> {
         let _sending = crate::scheduler::lock(&self.sending);
-        let mut order: Vec<(TenantId, CustomerId)> = Vec::new();
-        let mut groups: HashMap<(TenantId, CustomerId), Vec<Ready>> = HashMap::new();
-        for (entry, step) in entries {
-            if let Some(ready) = self.prepare(entry, step, now)? {
-                let key = ready.key();
-                if !groups.contains_key(&key) {
-                    order.push(key.clone());
+        // Entries whose send could not start because something changed
+        // under it (see `start_sending`) go round again, checked afresh.
+        let mut entries = entries.to_vec();
+        while !entries.is_empty() {
+            let mut order: Vec<(TenantId, CustomerId)> = Vec::new();
+            let mut groups: HashMap<(TenantId, CustomerId), Vec<Ready>> = HashMap::new();
+            for (entry, step) in &entries {
+                if let Some(ready) = self.prepare(entry, step, now)? {
+                    let key = ready.key();
+                    if !groups.contains_key(&key) {
+                        order.push(key.clone());
+                    }
+                    groups.entry(key).or_default().push(ready);
                 }
-                groups.entry(key).or_default().push(ready);
             }
-        }
-        for key in order {
-            if let Some(group) = groups.remove(&key) {
-                self.deliver_group(group, now)?;
+            let mut again = Vec::new();
+            for key in order {
+                if let Some(group) = groups.remove(&key) {
+                    self.deliver_group(group, now, &mut again)?;
+                }
             }
+            entries = again;
         }
         Ok(())
     }
@@ -125,7 +132,8 @@ impl Scheduler {
     /// Sends one message to a customer for the notices in `group` (all
     /// theirs, all due): held back whole if a cap says so, else the first
     /// notice's message carrying the others, on its first reachable channel.
-    fn deliver_group(&self, group: Vec<Ready>, now: Timestamp) -> Result<()> {
+    /// A group whose send could not start goes into `again`, unsent.
+    fn deliver_group(&self, group: Vec<Ready>, now: Timestamp, again: &mut Vec<(ScheduleEntry, String)>) -> Result<()> {
         let Some(first) = group.first() else { return Ok(()) };
         let (tenant, customer, tz) = (first.tenant.clone(), first.customer.clone(), first.tz.clone());
         let mut evaluate: Vec<_> = group.iter().map(|r| (r.tenant.id.clone(), r.invoice.id.clone())).collect();
@@ -139,7 +147,7 @@ impl Scheduler {
             let carrier = ready.notice.message.clone().filter(|_| ready.notice.state == NoticeState::Sending);
             let mut found = None;
             for message in std::iter::once(ready.notice.id.clone()).chain(carrier) {
-                if let Some(channel) = self.outbox.delivered(&tenant.id, &message)? {
+                if let Some(channel) = self.sink.delivered(&tenant.id, &message)? {
                     found = Some((message == ready.notice.id, channel));
                     break;
                 }
@@ -191,16 +199,12 @@ impl Scheduler {
         // notice that is its own message needs nothing more; for a combined
         // message the record must be on disk first, so that after a crash a
         // carried notice is never sent again in another message.
-        for ready in &mut group {
-            ready.notice.state = NoticeState::Sending;
-            ready.notice.message = Some(primary_id.clone());
+        if !self.start_sending(&mut group, &customer, &primary_id)? {
+            // A payment, an opt-out or another change landed after the
+            // checks above: check again from the start.
+            again.extend(group.into_iter().map(|r| (r.entry, r.notice.step)));
+            return self.evaluate_all(&recovered, now);
         }
-        self.store.transact(|tx| {
-            for ready in &group {
-                tx.put_notice(&ready.notice)?;
-            }
-            Ok(())
-        })?;
         if group.len() > 1 {
             self.store.flush()?;
         }
@@ -216,7 +220,7 @@ impl Scheduler {
                     continue;
                 }
             };
-            match self.outbox.deliver(&message) {
+            match self.sink.deliver(&message) {
                 Ok(_) => {
                     delivered = Some(channel);
                     break;
@@ -238,6 +242,43 @@ impl Scheduler {
             }
         }
         self.evaluate_all(&evaluate, now)
+    }
+
+    /// Marks the group's notices `Sending` in `primary`'s message, in one
+    /// transaction that first re-reads what the checks read: if a notice,
+    /// its invoice or the customer changed since (a payment, an opt-out, a
+    /// concurrent settle), nothing is written and the answer is false. This
+    /// transaction is the moment a send starts: a payment or opt-out
+    /// committed before it stops the send, one committed after it lets the
+    /// message already in flight go out.
+    fn start_sending(&self, group: &mut [Ready], customer: &Customer, primary: &NoticeId) -> Result<bool> {
+        let checked: Vec<(Notice, Invoice)> = group.iter().map(|r| (r.notice.clone(), r.invoice.clone())).collect();
+        for ready in group.iter_mut() {
+            ready.notice.state = NoticeState::Sending;
+            ready.notice.message = Some(primary.clone());
+        }
+        let started = self.store.transact(|tx| {
+            if tx.customer(&customer.tenant, &customer.id)?.as_ref() != Some(customer) {
+                return Ok(false);
+            }
+            for (notice, invoice) in &checked {
+                if tx.notice(&notice.tenant, &notice.invoice, &notice.step)?.as_ref() != Some(notice)
+                    || tx.invoice(&invoice.tenant, &invoice.id)?.as_ref() != Some(invoice)
+                {
+                    return Ok(false);
+                }
+            }
+            for ready in group.iter() {
+                tx.put_notice(&ready.notice)?;
+            }
+            Ok(true)
+        })?;
+        if !started {
+            for (ready, (notice, _)) in group.iter_mut().zip(checked) {
+                ready.notice = notice;
+            }
+        }
+        Ok(started)
     }
 
     /// Asks the policy for each invoice's next step right away (the

@@ -165,6 +165,11 @@ impl<'a> Tx<'a> {
         Ok(record)
     }
 
+    /// The version that decides for the tenant, as this transaction sees it.
+    pub fn active_plugin_version(&self, tenant: &TenantId) -> TxResult<Option<u32>> {
+        Ok(self.tree(T::Meta).get(active_key(tenant))?.and_then(|v| read_u32(&v)))
+    }
+
     /// Makes `version` the tenant's active plugin; a version the circuit
     /// breaker switched off is switched on again by this explicit choice.
     pub fn activate_plugin(&mut self, tenant: &TenantId, version: u32, at: Timestamp) -> TxResult<()> {

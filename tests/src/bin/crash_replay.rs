@@ -1,14 +1,16 @@
 //! A host process to kill: replays the first ROWS invoices of the real
-//! accounts-receivable history into DATA_DIR with the standard policy and
-//! the outbox as its delivery sink, resuming wherever an earlier run of it
-//! was killed. Prints `done` when the replay is complete.
+//! accounts-receivable history into DATA_DIR with the standard policy,
+//! delivering to a recording sink (`DATA_DIR/deliveries.log`, one synced
+//! line per delivery call, keyed by notice id), resuming wherever an
+//! earlier run of it was killed. Prints `done` when the replay is complete.
 //!
 //! `tests/all/crash.rs` runs it under SIGKILL at random moments.
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode, sync::Arc};
 
 use jiff::Timestamp;
 use nudge_core::{Tenant, TenantId, TenantSettings};
+use nudge_delivery::RecordingSink;
 use nudge_ingest::ar;
 use nudge_runtime::{Limits, Runtime};
 use nudge_scheduler::{Scheduler, SchedulerConfig, replay};
@@ -17,6 +19,9 @@ use nudge_store::Store;
 const CSV: &[u8] = include_bytes!("../../../examples/data/accounts-receivable.csv");
 
 type Error = Box<dyn std::error::Error>;
+
+/// The recording sink's log, in DATA_DIR.
+const DELIVERIES: &str = "deliveries.log";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,7 +44,8 @@ fn main() -> ExitCode {
 fn run(dir: PathBuf, rows: usize) -> Result<(), Error> {
     let store = Store::open(dir.join("store"))?;
     let runtime = Runtime::with_artefact_cache(Limits::default(), &dir.join("cache"))?;
-    let scheduler = Scheduler::new(store, runtime, SchedulerConfig::new(dir.join("outbox")));
+    let sink = Arc::new(RecordingSink::open(dir.join(DELIVERIES))?);
+    let scheduler = Scheduler::new(store, runtime, SchedulerConfig::new(dir.join("outbox")).with_sink(sink));
     let tenant = TenantId::new("crash")?;
     let from: Timestamp = "2012-01-01T00:00:00Z".parse()?;
     if scheduler.store().tenant(&tenant)?.is_none() {
