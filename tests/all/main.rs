@@ -23,6 +23,7 @@ mod polyglot;
 mod privacy;
 mod quiet_hours;
 mod replay;
+mod signals;
 mod stripe_events;
 mod stripe_support;
 mod time_zones;

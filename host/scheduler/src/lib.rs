@@ -25,6 +25,7 @@ pub mod replay;
 pub mod report;
 mod scheduler;
 mod send;
+mod signals;
 pub mod stripe;
 
 pub use breakdown::Breakdown;

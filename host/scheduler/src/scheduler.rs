@@ -44,6 +44,8 @@ pub struct Scheduler {
     pub(crate) breaker: Mutex<Breaker>,
     /// Analytics ledgers, by tenant, brought up to date on each report.
     pub(crate) ledgers: Mutex<crate::analytics::Ledgers>,
+    /// Predictive signals' state, by tenant, brought up to date on each decision.
+    pub(crate) predictors: Mutex<crate::signals::Predictors>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -69,6 +71,7 @@ impl Scheduler {
             plugins: Mutex::new(HashMap::new()),
             breaker: Mutex::new(Breaker::new(config.breaker_window, config.breaker_threshold)),
             ledgers: Mutex::new(HashMap::new()),
+            predictors: Mutex::new(HashMap::new()),
         }
     }
 

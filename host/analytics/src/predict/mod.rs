@@ -52,4 +52,4 @@ mod predictor;
 
 pub use backtest::{Backtest, PastInvoice, backtest};
 pub use metrics::{Bin, Scores};
-pub use predictor::{DECISION_DAYS, PredictFacts, Predictor, WINDOW_DAYS};
+pub use predictor::{DECISION_DAYS, PredictFacts, Predictor, REORDER_WINDOW, WINDOW_DAYS};

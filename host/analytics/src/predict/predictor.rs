@@ -1,7 +1,7 @@
 //! The per-tenant predictor: folds the event log in one event at a time and
 //! answers [`Signals`] for a decision without retraining.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use jiff::{Timestamp, ToSpan, civil::Date, tz::TimeZone};
 use nudge_core::{CustomerId, EngagementKind, Event, EventKind, InvoiceId, Signals, time};
@@ -11,7 +11,14 @@ use super::{
     hours::{Hours, best_send_hour},
     model::Logistic,
 };
-use crate::{InvoiceInfo, REORDER_WINDOW};
+use crate::InvoiceInfo;
+
+/// How far behind the highest sequence number seen the predictor still
+/// accepts events it has not applied (see [`crate::REORDER_WINDOW`]). It is
+/// read before every decision, so it is kept to what concurrent
+/// transactions of one host can overlap by; the analytics ledger, read
+/// once per report, affords a wider one.
+pub const REORDER_WINDOW: u64 = 64;
 
 /// Days from the due date at which the model learns whether an unpaid
 /// invoice was paid within the next 7 days: the usual steps of a reminder
@@ -50,6 +57,8 @@ pub struct Predictor {
     hours: HashMap<CustomerId, Hours>,
     tenant_hours: Hours,
     invoices: HashMap<InvoiceId, Tracked>,
+    /// Invoices fully learned from (paid, or past the last point).
+    finished: HashSet<InvoiceId>,
     /// Open invoices by when their next decision point's window closes.
     closing: BTreeSet<(Timestamp, InvoiceId)>,
     /// Learn only from invoices issued before this date (a time-based split).
@@ -167,7 +176,7 @@ impl Predictor {
     }
 
     fn track(&mut self, id: &InvoiceId, facts: &impl PredictFacts) {
-        if self.invoices.contains_key(id) {
+        if self.invoices.contains_key(id) || self.finished.contains(id) {
             return;
         }
         let Some(info) = facts.invoice(id) else { return };
@@ -179,7 +188,10 @@ impl Predictor {
     /// Puts an invoice back in the queue at its next point's window close,
     /// or forgets it when every point is learned.
     fn requeue(&mut self, id: InvoiceId, tracked: Tracked) {
-        let Some(&point) = DECISION_DAYS.get(tracked.next_point) else { return };
+        let Some(&point) = DECISION_DAYS.get(tracked.next_point) else {
+            self.finished.insert(id);
+            return;
+        };
         // Unpaid through the last day of the window: known at the start of the next.
         let closes = day(&tracked.info, point + WINDOW_DAYS + 1);
         self.closing.insert((closes, id.clone()));
@@ -190,6 +202,7 @@ impl Predictor {
     /// unpaid at, and records the payment in the customer's record.
     fn settle(&mut self, id: &InvoiceId, at: Timestamp) {
         let Some(tracked) = self.invoices.remove(id) else { return };
+        self.finished.insert(id.clone());
         if let Some(point) = DECISION_DAYS.get(tracked.next_point) {
             self.closing.remove(&(day(&tracked.info, point + WINDOW_DAYS + 1), id.clone()));
         }
@@ -306,6 +319,10 @@ mod tests {
         let paid = EventKind::PaymentRecorded { invoice: inv(0), amount_minor: 10_000, settled: true };
         p.apply(&event(1, "2024-02-10T15:00:00Z", paid), &One);
         // Points 0, 1 (negatives, windows to 7 and 8 February) and 7 (positive).
+        assert_eq!(p.examples(), 4);
+        // The tenant updating the paid invoice teaches nothing more.
+        p.apply(&event(2, "2024-02-11T09:00:00Z", EventKind::InvoiceUpserted { invoice: inv(0) }), &One);
+        p.advance("2024-06-01T00:00:00Z".parse().unwrap());
         assert_eq!(p.examples(), 4);
         let c1 = CustomerId::new("c1").unwrap();
         let signals = p.signals(
