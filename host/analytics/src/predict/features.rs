@@ -56,6 +56,9 @@ pub struct CustomerRecord {
 }
 
 impl CustomerRecord {
+    /// A customer with no history.
+    pub const EMPTY: CustomerRecord = CustomerRecord { settled: Vec::new(), notices: Vec::new(), engaged: Vec::new() };
+
     /// Records a settled invoice.
     pub fn settle(&mut self, paid_on: Date, days_late: i32) {
         let at = self.settled.partition_point(|(d, _)| *d <= paid_on);

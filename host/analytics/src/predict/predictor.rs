@@ -25,6 +25,9 @@ pub const REORDER_WINDOW: u64 = 64;
 /// sequence, from a pre-due reminder to a month overdue.
 pub const DECISION_DAYS: [i32; 6] = [-3, 0, 1, 7, 14, 30];
 
+/// The record of a customer the predictor knows nothing about.
+static NOBODY: CustomerRecord = CustomerRecord::EMPTY;
+
 /// Days after a decision within which payment counts as paid in time.
 pub const WINDOW_DAYS: i32 = 7;
 
@@ -154,7 +157,7 @@ impl Predictor {
         now: Timestamp,
     ) -> Signals {
         let decision = Decision { due_on, amount_minor, on: time::local_date(now, tz) };
-        let record = self.customers.get(customer).cloned().unwrap_or_default();
+        let record = self.customers.get(customer).unwrap_or(&NOBODY);
         let p = self.model.predict(&record.features(&decision, now));
         let (best_send_hour, send_hour_samples, send_hour_own) =
             best_send_hour(self.hours.get(customer), &self.tenant_hours);
@@ -171,7 +174,7 @@ impl Predictor {
     /// The model's probability and the naive baseline's for a decision,
     /// from what is known now (for the backtest).
     pub fn score(&self, customer: &CustomerId, decision: &Decision, now: Timestamp) -> (f64, f64) {
-        let record = self.customers.get(customer).cloned().unwrap_or_default();
+        let record = self.customers.get(customer).unwrap_or(&NOBODY);
         (self.model.predict(&record.features(decision, now)), record.baseline(decision))
     }
 
@@ -237,7 +240,7 @@ impl Predictor {
         let on = offset(tracked.info.due_on, point);
         let decision = Decision { due_on: tracked.info.due_on, amount_minor: tracked.info.amount_minor, on };
         let as_of = time::local_instant(on, 0, &tracked.info.time_zone);
-        let record = self.customers.get(&tracked.info.customer).cloned().unwrap_or_default();
+        let record = self.customers.get(&tracked.info.customer).unwrap_or(&NOBODY);
         self.model.learn(&record.features(&decision, as_of), label);
     }
 
