@@ -1,6 +1,8 @@
 //! The predictive signals on the real accounts-receivable history: trained
 //! on the invoices of 2012, tested on those of 2013.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use nudge_analytics::predict::{PastInvoice, backtest};
 use nudge_core::{TenantId, time};
 
