@@ -116,3 +116,45 @@ fn a_0_2_plugin_receives_the_signals_learned_from_the_tenants_history() {
         reason("inv-10")
     );
 }
+
+#[test]
+fn a_restarted_host_learns_the_same_signals_from_the_log() {
+    let (dir, scheduler, tenant) = harness::empty_tenant(TenantSettings::default());
+    let echo = std::fs::read(nudge_bundle::test_guests::SIGNALS_ECHO).unwrap();
+    scheduler.install_plugin(&tenant, &echo, at("2024-01-01T00:00:00Z")).unwrap();
+    scheduler.upsert_customer(&harness::customer(&tenant, "c1", "Europe/Paris"), at("2024-01-01T00:00:00Z")).unwrap();
+    // Six invoices paid between 2 days early and 12 days late, at 11:20 Paris time.
+    for (n, late) in [-2, 3, 12, 0, 9, 5].into_iter().enumerate() {
+        let due = date("2024-02-01").checked_add(jiff::ToSpan::days(20 * n as i64)).unwrap();
+        let invoice = harness::invoice(&tenant, &format!("inv-{n}"), "c1", due, 5_000 + 1_000 * n as i64);
+        scheduler.upsert_invoice(&invoice, at(&format!("{}T08:00:00Z", invoice.issued_on))).unwrap();
+        let paid = due.checked_add(jiff::ToSpan::days(late)).unwrap();
+        let payment = Payment {
+            tenant: tenant.clone(),
+            id: PaymentId::new(format!("pay-{n}")).unwrap(),
+            invoice: invoice.id.clone(),
+            amount_minor: invoice.total.amount_minor,
+            received_at: at(&format!("{paid}T10:20:00Z")),
+        };
+        scheduler.record_payment(&payment).unwrap();
+    }
+    let ask = |scheduler: &nudge_scheduler::Scheduler, id: &str| {
+        let invoice = harness::invoice(&tenant, id, "c1", date("2024-07-01"), 8_000);
+        scheduler.upsert_invoice(&invoice, at("2024-07-03T09:00:00Z")).unwrap();
+        scheduler.store().invoice(&tenant, &invoice.id).unwrap().unwrap().closed_reason.unwrap()
+    };
+    let live = ask(&scheduler, "inv-live");
+    assert!(live.contains(" invoices=6 hour=11 samples=6 own=true"), "{live}");
+    drop(scheduler);
+
+    // A new process over the same data directory: the predictor is rebuilt
+    // from the event log (which now also holds the decision above).
+    let store = nudge_store::Store::open(dir.path().join("store")).unwrap();
+    let runtime = Runtime::new(Limits::default()).unwrap();
+    let restarted = nudge_scheduler::Scheduler::new(
+        store,
+        runtime,
+        nudge_scheduler::SchedulerConfig::new(dir.path().join("outbox")),
+    );
+    assert_eq!(ask(&restarted, "inv-restarted"), live);
+}

@@ -1,7 +1,8 @@
 //! Predictive signals for decisions: each tenant's [`Predictor`] lives in
 //! memory and, before each decision, folds in only the events appended
 //! since the last one (as the analytics ledger does). A restarted host
-//! folds the log once, in the same order, so it learns the same model.
+//! folds the log once, in the same order, so it learns the same model (up
+//! to transactions that committed out of sequence order).
 
 use std::collections::HashMap;
 
@@ -50,10 +51,12 @@ impl Scheduler {
         let mut predictors = lock(&self.predictors);
         let predictor = predictors.entry(tenant.clone()).or_default();
         let facts = StoreFacts { store: &self.store, tenant };
+        // Only events move the predictor's clock (no `advance(now)`), so its
+        // state is a function of the log alone and a restarted host that
+        // folds the log again learns exactly the same model.
         for event in self.store.events_from(tenant, predictor.resume_from())? {
             predictor.apply(&event, &facts);
         }
-        predictor.advance(now);
         Ok(predictor.signals(&invoice.customer, invoice.due_on, invoice.total.amount_minor, tz, now))
     }
 }
