@@ -13,6 +13,10 @@
 # change, so a second run does nothing. Needs python3 (with venv) and
 # node >= 20.19 with npm.
 #
+# Both are built against the frozen nudge:policy@0.1.0 world (wit/0.1) on
+# purpose: they are the proof that plugins built against 0.1 keep working
+# beside the current 0.2.0 (wit/).
+#
 # Usage: plugins/polyglot-build.sh [python] [js]     (no argument: both)
 set -euo pipefail
 
@@ -60,7 +64,7 @@ build_python() {
     command -v python3 >/dev/null || fail "python3 is not installed (Debian: apt-get install python3 python3-venv)"
     local tool_versions=("$(python3 --version 2>&1)")
     local hash
-    hash="$(inputs_hash wit "$plugin")"
+    hash="$(inputs_hash wit/0.1 "$plugin")"
     up_to_date "$wasm" "$hash" && return 0
 
     local venv="$tools/venv" pins
@@ -83,7 +87,7 @@ build_python() {
     echo "polyglot-build: componentize-py -> $wasm"
     (
         cd "$stage"
-        env -u VIRTUAL_ENV "$venv/bin/componentize-py" --quiet --wit-path "$root/wit" --world policy \
+        env -u VIRTUAL_ENV "$venv/bin/componentize-py" --quiet --wit-path "$root/wit/0.1" --world policy \
             componentize --stub-wasi app --output "$wasm.tmp"
     ) || fail "componentize-py failed on $plugin (output above)"
     publish "$wasm" "$hash"
@@ -99,7 +103,7 @@ build_js() {
         fail "node $node_version is too old for componentize-js and its dependencies; install node >= 20.19"
     local tool_versions=("node $node_version")
     local hash
-    hash="$(inputs_hash wit "$plugin")"
+    hash="$(inputs_hash wit/0.1 "$plugin")"
     up_to_date "$wasm" "$hash" && return 0
 
     local modules="$tools/js" pins
@@ -117,7 +121,7 @@ build_js() {
     # Every WASI feature is disabled: with stdio, StarlingMonkey imports
     # wasi:filesystem, which the host refuses. Errors then trap silently.
     echo "polyglot-build: componentize-js -> $wasm"
-    "$modules/node_modules/.bin/componentize-js" "$root/$plugin/src/policy.js" --wit "$root/wit" \
+    "$modules/node_modules/.bin/componentize-js" "$root/$plugin/src/policy.js" --wit "$root/wit/0.1" \
         --world-name policy --disable stdio random clocks http fetch-event --out "$wasm.tmp" ||
         fail "componentize-js failed on $plugin (output above)"
     publish "$wasm" "$hash"

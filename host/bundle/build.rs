@@ -25,6 +25,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("nudge-guest-fs-reader", "FS_READER"),
     ("nudge-guest-net-dialer", "NET_DIALER"),
     ("nudge-guest-careless", "CARELESS"),
+    ("nudge-guest-signals-echo", "SIGNALS_ECHO"),
 ];
 
 /// The target every guest is built for.

@@ -92,8 +92,9 @@
 //! channels the host can deliver on ([`preferred_reachable_channel`],
 //! [`channel_with_fallbacks`]); whether anything may be sent at all
 //! ([`blocked_reason`]); which [`Step`] of a reminder sequence comes next
-//! ([`next_step`]). [`testing::ContextBuilder`] builds contexts for unit
-//! tests.
+//! ([`next_step`]); the host's predictive signals (WIT 0.2: [`pay_within_7d`],
+//! [`best_send_hour`], [`next_at_local_hour`]). [`testing::ContextBuilder`]
+//! builds contexts for unit tests.
 
 #![deny(missing_docs)]
 
@@ -110,13 +111,14 @@ mod money;
 mod policy;
 mod segment;
 mod sequence;
+mod signals;
 pub mod testing;
 
 pub use arena::Arena;
 pub use bindings::nudge::policy::host::Level;
 pub use bindings::nudge::policy::types::{
     Action, Channel, Context, Customer, Date, Decision, Experiment, ExperimentArm, History, Invoice, InvoiceStatus,
-    Money, NoticeOutcome, Notify, PastNotice, PolicyError, PolicyInfo, Timestamp, Tone,
+    Money, NoticeOutcome, Notify, PastNotice, PolicyError, PolicyInfo, Signals, Timestamp, Tone,
 };
 pub use channel::{channel_with_fallbacks, preferred_channel, preferred_reachable_channel, reachable_channels};
 pub use config::Config;
@@ -130,3 +132,4 @@ pub use segment::{MAX_SEGMENT_LEN, Segment};
 pub use sequence::{NextStep, Step, next_step, time_after_due};
 /// The JSON library [`Config`] is built on, for reading nested settings.
 pub use serde_json;
+pub use signals::{MIN_MODEL_EXAMPLES, best_send_hour, next_at_local_hour, pay_within_7d};

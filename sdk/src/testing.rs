@@ -14,7 +14,7 @@
 use crate::date::{add_days, date_at, local_timestamp};
 use crate::{
     Channel, Context, Customer, Date, ExperimentArm, History, Invoice, InvoiceStatus, Money, NoticeOutcome, PastNotice,
-    Timestamp, Tone,
+    Signals, Timestamp, Tone,
 };
 
 /// Builds a [`Context`] with sensible defaults, changed one setting at a time.
@@ -88,6 +88,7 @@ impl ContextBuilder {
             experiments: Vec::new(),
             seed: 0,
             config: "{}".to_owned(),
+            signals: None,
         };
         Self { ctx, now_local: None, days_overdue: None }
     }
@@ -268,6 +269,43 @@ impl ContextBuilder {
     pub fn config(mut self, json: &str) -> Self {
         self.ctx.config = json.to_owned();
         self
+    }
+
+    /// The host's predictive signals (none by default).
+    pub fn signals(mut self, signals: Signals) -> Self {
+        self.ctx.signals = Some(signals);
+        self
+    }
+
+    /// Signals saying the model, trained on `model_examples` examples,
+    /// puts the chance of payment within 7 days at `permille` / 1000, with
+    /// no best send hour.
+    pub fn pay_within_7d(self, permille: u16, model_examples: u32) -> Self {
+        let signals = Signals { pay_within_7d_permille: permille, model_examples, ..self.signals_or_default() };
+        self.signals(signals)
+    }
+
+    /// Signals naming the best local send hour, from `samples` events of the
+    /// customer's own (`own`) or of all the tenant's customers.
+    pub fn best_send_hour(self, hour: u8, samples: u32, own: bool) -> Self {
+        let signals = Signals {
+            best_send_hour: Some(hour),
+            send_hour_samples: samples,
+            send_hour_own: own,
+            ..self.signals_or_default()
+        };
+        self.signals(signals)
+    }
+
+    fn signals_or_default(&self) -> Signals {
+        self.ctx.signals.unwrap_or(Signals {
+            pay_within_7d_permille: 300,
+            model_examples: 0,
+            customer_invoices: 0,
+            best_send_hour: None,
+            send_hour_samples: 0,
+            send_hour_own: false,
+        })
     }
 
     /// Changes anything else on the context directly.

@@ -27,6 +27,7 @@ mod quiet_hours;
 mod races;
 mod replay;
 mod scale;
+mod signals;
 mod stripe_events;
 mod stripe_support;
 mod templates;

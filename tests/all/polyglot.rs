@@ -89,6 +89,10 @@ fn every_policy_under_test_describes_itself_and_passes_its_dry_run() {
         let info = plugin.info();
         assert_eq!((info.name.as_str(), info.version.as_str()), ("standard", "1.0.0"), "{}", policy.name);
         assert!(info.experiments.is_empty(), "{}", policy.name);
+        // The ports stay on WIT 0.1 (the proof that 0.1 plugins still
+        // work); the Rust SDK is on 0.2.
+        let wit = if policy.name == "rust" { "0.2.0" } else { "0.1.0" };
+        assert_eq!(plugin.wit_version(), wit, "{}", policy.name);
         let worst = plugin.dry_run(&policy.limits).unwrap_or_else(|e| panic!("{}: {e}", policy.name));
         // Headroom: a port that needs more than half a limit is one tool
         // upgrade away from failing in production.

@@ -92,6 +92,7 @@
 //! days after the due date.
 
 mod ledger;
+pub mod predict;
 pub mod render;
 mod report;
 pub mod stats;

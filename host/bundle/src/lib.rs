@@ -61,6 +61,10 @@ pub mod test_guests {
     /// notifies by text message, even on a paid invoice or to a customer who
     /// opted out of text messages; the conformance kit must name both.
     pub const CARELESS: &str = env!("NUDGE_BUNDLE_CARELESS");
+
+    /// `nudge-guest-signals-echo`: built against WIT 0.2, stops every
+    /// invoice with the predictive signals it received as the reason.
+    pub const SIGNALS_ECHO: &str = env!("NUDGE_BUNDLE_SIGNALS_ECHO");
 }
 
 #[cfg(test)]

@@ -28,6 +28,8 @@ pub struct Report {
     pub version: String,
     /// sha256 of the file, if it loaded.
     pub sha256: String,
+    /// The `nudge:policy` WIT version it was built against ("0.2.0" or "0.1.0"), if it loaded.
+    pub wit: String,
     /// Each fixture and what the plugin decided on it.
     pub fixtures: Vec<FixtureResult>,
 }
@@ -73,6 +75,7 @@ pub fn check(path: &Path, limits: &PluginLimits) -> Report {
     report.name = plugin.info().name.clone();
     report.version = plugin.info().version.clone();
     report.sha256 = plugin.sha256().to_string();
+    report.wit = plugin.wit_version().to_string();
     let mut failures = Vec::new();
     for (name, ctx) in fixtures::contexts() {
         let outcome = plugin.decide_with(&ctx, limits);
@@ -115,7 +118,13 @@ pub fn main(path: &Path, json: bool, flags: &crate::admin::LimitFlags) -> Result
     if json {
         crate::outln!("{}", serde_json::to_string(&report)?);
     } else if report.ok {
-        crate::outln!("accepted: {} {} (sha256 {})", report.name, report.version, report.sha256);
+        crate::outln!(
+            "accepted: {} {} (nudge:policy@{}, sha256 {})",
+            report.name,
+            report.version,
+            report.wit,
+            report.sha256
+        );
         for f in &report.fixtures {
             crate::outln!("  {:<24} {}  [fuel {}, {} µs]", f.name, f.decision, f.fuel, f.wall_us);
         }

@@ -25,12 +25,13 @@ fn plugin_check_accepts_the_standard_policy_and_reports_metering() {
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["ok"], true);
     assert_eq!(json["reason"], "");
+    assert_eq!(json["wit"], "0.2.0", "the bundled standard policy is built against WIT 0.2");
     for key in ["fuel", "wall_us", "peak_memory_bytes", "output_bytes"] {
         assert!(json[key].as_u64().unwrap() > 0, "{key} must be measured: {json}");
     }
     let (code, text, _) = nudge(&["plugin", "check", path.to_str().unwrap()]);
     assert_eq!(code, 0);
-    assert!(text.starts_with("accepted: standard 1.0.0"), "{text}");
+    assert!(text.starts_with("accepted: standard 1.0.0 (nudge:policy@0.2.0, sha256 "), "{text}");
 }
 
 #[test]

@@ -37,7 +37,7 @@ mod tenant;
 pub mod time;
 
 pub use channel::{Channel, Tone};
-pub use context::DecisionContext;
+pub use context::{DecisionContext, Signals};
 pub use customer::{Customer, CustomerStats};
 pub use decision::{Action, Decision, Notify};
 pub use error::{Error, Result};

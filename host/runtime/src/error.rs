@@ -60,7 +60,7 @@ pub enum LoadError {
     #[error("invalid limits: {0}")]
     Limits(String),
     /// Imports the host does not offer, or exports of the wrong shape.
-    #[error("component does not match world nudge:policy/policy@0.1.0: {0}")]
+    #[error("component does not match world nudge:policy/policy@0.2.0 or @0.1.0: {0}")]
     World(String),
     /// `describe` failed.
     #[error("describe() failed: {0}")]

@@ -3,7 +3,8 @@
 
 use jiff::{SignedDuration, Timestamp, civil::Date};
 use nudge_core::{
-    Channel, Customer, CustomerId, CustomerStats, DecisionContext, Invoice, InvoiceId, InvoiceStatus, Money, TenantId,
+    Channel, Customer, CustomerId, CustomerStats, DecisionContext, Invoice, InvoiceId, InvoiceStatus, Money, Signals,
+    TenantId,
 };
 
 /// Named contexts covering the usual cases: before due, just overdue, long
@@ -21,7 +22,18 @@ pub fn contexts() -> Vec<(&'static str, DecisionContext)> {
         ("paid", -1, 526, true, false),
     ] {
         let due = date_of(now + day * due_offset_days);
-        out.push((name, context(now, due, total, paid, sms_only)));
+        let mut ctx = context(now, due, total, paid, sms_only);
+        // Predictive signals (WIT 0.2): none for the first, a customer's own
+        // send hour for the habitual late payer, the tenant's for the rest.
+        ctx.signals = (name != "due-in-3-days").then_some(Signals {
+            pay_within_7d_permille: if sms_only { 120 } else { 640 },
+            model_examples: 1_500,
+            customer_invoices: if sms_only { 7 } else { 5 },
+            best_send_hour: Some(if sms_only { 19 } else { 10 }),
+            send_hour_samples: if sms_only { 6 } else { 240 },
+            send_hour_own: sms_only,
+        });
+        out.push((name, ctx));
     }
     out
 }
@@ -80,5 +92,6 @@ fn context(now: Timestamp, due: Date, total: i64, paid: bool, sms_only: bool) ->
         seed: 42,
         config: "{}".into(),
         currency: "USD".into(),
+        signals: None,
     }
 }

@@ -11,6 +11,8 @@ use crate::LoadError;
 
 /// Interfaces a plugin may import (any `0.2.x` patch version for WASI).
 const ALLOWED: &[&str] = &[
+    "nudge:policy/types@0.2.0",
+    "nudge:policy/host@0.2.0",
     "nudge:policy/types@0.1.0",
     "nudge:policy/host@0.1.0",
     "wasi:io/error@0.2",
@@ -34,7 +36,7 @@ const ALLOWED: &[&str] = &[
 ];
 
 /// The allow-list as one line, for error messages and docs.
-pub const ALLOWED_TEXT: &str = "nudge:policy/{types,host}@0.1.0, wasi:io/{error,poll,streams}@0.2.x, \
+pub const ALLOWED_TEXT: &str = "nudge:policy/{types,host}@0.2.0 or @0.1.0, wasi:io/{error,poll,streams}@0.2.x, \
 wasi:cli/{environment,exit,stdin,stdout,stderr,terminal-*}@0.2.x, \
 wasi:clocks/{wall-clock,monotonic-clock}@0.2.x, wasi:random/{random,insecure,insecure-seed}@0.2.x";
 
@@ -64,6 +66,8 @@ mod tests {
         assert!(allowed("wasi:io/streams@0.2.6"));
         assert!(allowed("wasi:cli/stderr@0.2.0"));
         assert!(allowed("nudge:policy/host@0.1.0"));
+        assert!(allowed("nudge:policy/types@0.2.0"));
+        assert!(!allowed("nudge:policy/host@0.3.0"));
         assert!(!allowed("wasi:filesystem/types@0.2.6"));
         assert!(!allowed("wasi:sockets/tcp@0.2.6"));
         assert!(!allowed("wasi:io/streams@0.3.0"));

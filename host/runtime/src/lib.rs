@@ -3,7 +3,7 @@
 //! A [`Runtime`] owns one engine configured for untrusted code (fuel,
 //! epoch deadlines, pooled and limited memories, no threads/GC/exceptions).
 //! [`Runtime::load`] compiles and type-checks a component against the
-//! `nudge:policy@0.1.0` world and returns a [`Plugin`] holding a
+//! `nudge:policy@0.2.0` world, else the frozen `@0.1.0` one, and returns a [`Plugin`] holding a
 //! pre-instantiated handle; every [`Plugin::decide`] runs in a fresh store
 //! with its own fuel budget, deadline and memory limit, and reports what it
 //! used ([`Metering`]). A trap, an exhausted budget or a malformed decision

@@ -7,7 +7,7 @@ use wasmtime::{Store, Trap};
 
 use crate::{
     CallError, LoadError, PluginLimits,
-    bindings::{self, Policy, PolicyPre},
+    bindings::{self, Bound, Pre},
     fixtures,
     limits::{LimitExceeded, MAX_MEMORIES, MAX_TABLES},
     runtime::{EPOCH_TICK, Runtime},
@@ -65,7 +65,7 @@ pub(crate) struct Traced {
 #[derive(Clone)]
 pub struct Plugin {
     runtime: Runtime,
-    pre: PolicyPre<State>,
+    pre: Pre,
     sha256: String,
     info: PolicyInfo,
 }
@@ -77,12 +77,7 @@ impl std::fmt::Debug for Plugin {
 }
 
 impl Plugin {
-    pub(crate) fn new(
-        runtime: Runtime,
-        pre: PolicyPre<State>,
-        sha256: String,
-        limits: &PluginLimits,
-    ) -> Result<Self, LoadError> {
+    pub(crate) fn new(runtime: Runtime, pre: Pre, sha256: String, limits: &PluginLimits) -> Result<Self, LoadError> {
         let mut plugin = Self {
             runtime,
             pre,
@@ -104,6 +99,12 @@ impl Plugin {
     /// sha256 of the component bytes, hex.
     pub fn sha256(&self) -> &str {
         &self.sha256
+    }
+
+    /// The version of the `nudge:policy` WIT package the plugin was built
+    /// against (`"0.2.0"` or `"0.1.0"`); only 0.2 plugins see predictive signals.
+    pub fn wit_version(&self) -> &'static str {
+        self.pre.world_version()
     }
 
     /// What the plugin said about itself when loaded.
@@ -204,7 +205,7 @@ impl Plugin {
         if metered {
             store.set_fuel(limits.fuel).map_err(|e| classify(e, limits))?;
         }
-        let policy = bindings::instantiate(&self.pre, &mut store).map_err(|err| {
+        let policy = self.pre.instantiate(&mut store).map_err(|err| {
             if err.downcast_ref::<Trap>().is_some() || err.downcast_ref::<LimitExceeded>().is_some() {
                 classify(err, limits)
             } else if let Some(what) = count_exceeded(&format!("{err:#}")) {
@@ -234,7 +235,7 @@ impl Plugin {
 pub struct Instance {
     runtime: Runtime,
     store: Store<State>,
-    policy: Policy,
+    policy: Bound,
     clock: FixedClock,
     limits: PluginLimits,
     ticks: u64,
@@ -260,8 +261,7 @@ impl Instance {
     }
 
     fn decide_traced(&mut self, ctx: &DecisionContext) -> Traced {
-        let input = bindings::context(ctx);
-        let (result, mut metering) = self.call(ctx.now, |policy, store| policy.call_decide(store, &input));
+        let (result, mut metering) = self.call(ctx.now, |policy, store| policy.call_decide(store, ctx));
         let log = self.store.data_mut().take_log();
         let result = result.map_err(|mut error| {
             if error.kind == IncidentKind::Trap && !log.is_empty() {
@@ -300,7 +300,7 @@ impl Instance {
     fn call<R>(
         &mut self,
         now: jiff::Timestamp,
-        f: impl FnOnce(&Policy, &mut Store<State>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&Bound, &mut Store<State>) -> wasmtime::Result<R>,
     ) -> (Result<R, CallError>, Metering) {
         self.clock.set(now);
         self.store.set_epoch_deadline(self.ticks);

@@ -10,7 +10,7 @@ use wasmtime::{
 
 use crate::{
     Limits, LoadError, Metrics, Plugin, PluginLimits,
-    bindings::{Policy, PolicyPre},
+    bindings::{Policy, Pre, v0_1},
     cache::ArtefactCache,
     imports,
     state::State,
@@ -69,7 +69,10 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         crate::sleep::add_to_linker(&mut linker).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        // Both worlds' host interfaces: a plugin built against either links.
         Policy::add_to_linker::<State, HasSelf<State>>(&mut linker, |state| state)
+            .map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        v0_1::Policy::add_to_linker::<State, HasSelf<State>>(&mut linker, |state| state)
             .map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         if limits.epoch_deadlines {
             spawn_epoch_ticker(&engine);
@@ -135,7 +138,7 @@ impl Runtime {
             }
         };
         let pre = self.inner.linker.instantiate_pre(&component).map_err(|e| LoadError::World(format!("{e:#}")))?;
-        let pre = PolicyPre::new(pre).map_err(|e| LoadError::World(format!("{e:#}")))?;
+        let pre = Pre::new(pre).map_err(LoadError::World)?;
         Plugin::new(self.clone(), pre, sha256, limits)
     }
 

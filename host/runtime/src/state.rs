@@ -15,7 +15,7 @@ use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, 
 
 use crate::{
     PluginLimits,
-    bindings::{Level, nudge},
+    bindings::{Level, nudge, v0_1},
     limits::Meter,
     pipe::BoundedPipe,
 };
@@ -86,6 +86,22 @@ impl WasiView for State {
 }
 
 impl nudge::policy::types::Host for State {}
+
+impl v0_1::nudge::policy::types::Host for State {}
+
+impl v0_1::nudge::policy::host::Host for State {
+    fn log(&mut self, level: v0_1::nudge::policy::host::Level, message: String) {
+        use v0_1::nudge::policy::host::Level as Old;
+        let level = match level {
+            Old::Trace => Level::Trace,
+            Old::Debug => Level::Debug,
+            Old::Info => Level::Info,
+            Old::Warn => Level::Warn,
+            Old::Error => Level::Error,
+        };
+        nudge::policy::host::Host::log(self, level, message);
+    }
+}
 
 impl nudge::policy::host::Host for State {
     fn log(&mut self, level: Level, message: String) {

@@ -67,6 +67,7 @@ impl Scheduler {
         let running = experiments::running(&tenant.settings.experiments, &declared, now);
         let experiments = experiments::assign_running(&tenant.id, &customer.id, &running);
         let seed = stable_hash(&[tenant.id.as_str(), invoice.id.as_str(), &now.as_second().to_string()]);
+        let signals = self.signals(&invoice, tz, now)?;
         Ok(DecisionContext {
             now,
             utc_offset_minutes: tz.to_offset(now).seconds() / 60,
@@ -77,6 +78,7 @@ impl Scheduler {
             seed,
             config: tenant.settings.plugin_config.clone(),
             currency: tenant.settings.currency.clone(),
+            signals: Some(signals),
         })
     }
 

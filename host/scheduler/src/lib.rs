@@ -29,6 +29,7 @@ pub mod report;
 mod scheduler;
 mod send;
 pub mod simulate;
+mod signals;
 pub mod stripe;
 pub mod templates;
 

@@ -64,6 +64,8 @@ pub struct Scheduler {
     /// Held while due notices are sent, so that a manual send and the tick
     /// loop never deliver the same notice at once.
     pub(crate) sending: Mutex<()>,
+    /// Predictive signals' state, by tenant, brought up to date on each decision.
+    pub(crate) predictors: Mutex<crate::signals::Predictors>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -94,6 +96,7 @@ impl Scheduler {
             tracker: RwLock::new(None),
             delivery_errors: Default::default(),
             sending: Mutex::new(()),
+            predictors: Mutex::new(HashMap::new()),
         }
     }
 

@@ -41,7 +41,8 @@ impl Policy for Segmented {
             ));
         }
         let steps: Vec<_> = plan.steps.iter().copied().filter(|step| step.day < plan.escalate_after_days).collect();
-        let (step, send_at) = match next_step(ctx, &steps, settings.send_hour) {
+        let hour = settings.hour(ctx);
+        let (step, send_at) = match next_step(ctx, &steps, hour) {
             NextStep::Send { step, send_at, superseded } => {
                 if !superseded.is_empty() {
                     log(Level::Debug, &format!("skipping superseded steps: {}", superseded.join(", ")));
@@ -49,7 +50,7 @@ impl Policy for Segmented {
                 (step, send_at)
             }
             NextStep::Done => {
-                let at = time_after_due(ctx, plan.escalate_after_days, settings.send_hour);
+                let at = time_after_due(ctx, plan.escalate_after_days, hour);
                 return Ok(Decision::wait(segment, at));
             }
         };

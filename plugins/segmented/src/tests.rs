@@ -182,3 +182,24 @@ fn bad_configuration_is_declined_with_a_reason() {
         assert_eq!(error.code, "bad-config", "{config}: {error:?}");
     }
 }
+
+#[test]
+fn notices_go_out_at_the_learned_hour_when_it_rests_on_enough_events() {
+    // The customer opens and pays around 18:00, from 7 events of their own.
+    let learned = notice(invoice().now_local(add_days(DUE, -20), 9, 0).best_send_hour(18, 7, true));
+    assert_eq!((learned.step.as_str(), learned.send_at), ("overdue-1", new_york(1, 18)));
+    // Four events are too few: the configured hour.
+    let few = notice(invoice().now_local(add_days(DUE, -20), 9, 0).best_send_hour(18, 4, true));
+    assert_eq!(few.send_at, new_york(1, 10));
+    // The tenant can switch it off.
+    let off = notice(
+        invoice()
+            .now_local(add_days(DUE, -20), 9, 0)
+            .best_send_hour(18, 7, true)
+            .config(r#"{"learned_send_hour": false}"#),
+    );
+    assert_eq!(off.send_at, new_york(1, 10));
+    // A probability alone changes nothing.
+    let odds = notice(invoice().now_local(add_days(DUE, -20), 9, 0).pay_within_7d(900, 5_000));
+    assert_eq!(odds.send_at, new_york(1, 10));
+}
