@@ -1,14 +1,17 @@
 //! Figures read off a [`Ledger`]: KPIs overall and by slice, experiment
 //! verdicts, payment curves and incidents. Definitions are in the crate docs.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::{
+    borrow::Cow,
+    collections::{BTreeMap, HashMap, HashSet},
+};
 
 use jiff::{SignedDuration, Timestamp, ToSpan, civil::Date};
 use serde::Serialize;
 
 use crate::{
     Ledger,
-    ledger::{InvoiceFact, NoticeFact, month},
+    ledger::{InvoiceFact, NoticeFact},
     stats::{Ratio, two_proportion_test},
 };
 
@@ -214,28 +217,34 @@ fn days(from: Date, to: Date) -> i64 {
     i64::from((to - from).get_days())
 }
 
-/// The (dimension, value) slices a notice belongs to, besides the totals.
-fn notice_keys(n: &NoticeFact, invoice: Option<&InvoiceFact>) -> Vec<(&'static str, String)> {
-    let mut keys = plain_keys(n);
-    keys.extend(n.arms.iter().map(|(e, a)| ("arm", format!("{e}={a}"))));
-    if let Some(i) = invoice {
-        keys.push(("cohort", cohort(i.issued_on)));
-    }
-    keys
-}
+/// A slice key: the dimension and its value, borrowed from the facts where
+/// it can be, so a report allocates per slice, not per notice.
+type Key<'a> = (&'static str, Cow<'a, str>);
 
 /// A notice's segment, tone, channel and step.
-fn plain_keys(n: &NoticeFact) -> Vec<(&'static str, String)> {
-    vec![
-        ("segment", n.segment.clone()),
-        ("tone", n.tone.to_string()),
-        ("channel", n.channel.to_string()),
-        ("step", n.step.clone()),
+fn plain_keys(n: &NoticeFact) -> [Key<'_>; 4] {
+    [
+        ("segment", Cow::Borrowed(n.segment.as_str())),
+        ("tone", Cow::Borrowed(n.tone.as_str())),
+        ("channel", Cow::Borrowed(n.channel.as_str())),
+        ("step", Cow::Borrowed(n.step.as_str())),
     ]
 }
 
-fn cohort(date: Date) -> String {
-    format!("{:04}-{:02}", date.year(), date.month())
+/// The experiment arms, as `experiment=arm`.
+fn arm_keys(arms: &[(String, String)]) -> impl Iterator<Item = Key<'_>> {
+    arms.iter().map(|(e, a)| ("arm", Cow::Owned(format!("{e}={a}"))))
+}
+
+/// An invoice cohort (issue month) as a number pair, named at the end.
+type Month = (i16, i8);
+
+fn month_of(date: Date) -> Month {
+    (date.year(), date.month())
+}
+
+fn month_name((year, month): Month) -> String {
+    format!("{year:04}-{month:02}")
 }
 
 /// The declared order of an experiment's arms, where the tenant or the
@@ -249,13 +258,17 @@ impl Ledger {
     /// from it take `control` if such an arm exists, else the first arm by name.
     pub fn report(&self, arm_order: &ArmOrder) -> Report {
         let mut totals = Acc::default();
-        let mut slices: HashMap<(&'static str, String), Acc> = HashMap::new();
+        let mut slices: HashMap<Key<'_>, Acc> = HashMap::new();
+        let mut cohorts: HashMap<Month, Acc> = HashMap::new();
 
         for n in self.notices.values() {
             let invoice = self.invoices.get(&n.invoice);
             totals.notice(n, invoice);
-            for key in notice_keys(n, invoice) {
+            for key in plain_keys(n).into_iter().chain(arm_keys(&n.arms)) {
                 slices.entry(key).or_default().notice(n, invoice);
+            }
+            if let Some(i) = invoice {
+                cohorts.entry(month_of(i.issued_on)).or_default().notice(n, invoice);
             }
         }
         for i in self.invoices.values() {
@@ -263,12 +276,10 @@ impl Ledger {
             totals.invoice(i, first);
             // Invoices belong to the slices of their first notice, to the
             // arms of any of their notices, and to their cohort.
-            let mut keys = first.map(plain_keys).unwrap_or_default();
-            keys.extend(i.arms.iter().map(|(e, a)| ("arm", format!("{e}={a}"))));
-            keys.push(("cohort", cohort(i.issued_on)));
-            for key in keys {
+            for key in first.map(plain_keys).into_iter().flatten().chain(arm_keys(&i.arms)) {
                 slices.entry(key).or_default().invoice(i, first);
             }
+            cohorts.entry(month_of(i.issued_on)).or_default().invoice(i, first);
         }
         let as_of = self.as_of;
         for c in self.customers.values() {
@@ -282,17 +293,20 @@ impl Ledger {
             totals.customer(churned);
             let first = c.first_notice.as_ref().and_then(|id| self.notices.get(id));
             if let Some(first) = first.or_else(|| self.notices.get(last_id)) {
-                let mut keys = notice_keys(first, None);
-                keys.push(("cohort", month(first.at)));
-                for key in keys {
+                for key in plain_keys(first).into_iter().chain(arm_keys(&first.arms)) {
                     slices.entry(key).or_default().customer(churned);
                 }
+                let utc = first.at.to_zoned(jiff::tz::TimeZone::UTC).date();
+                cohorts.entry(month_of(utc)).or_default().customer(churned);
             }
         }
 
         let mut sliced: BTreeMap<String, BTreeMap<String, Kpis>> = BTreeMap::new();
         for ((dimension, value), acc) in slices {
-            sliced.entry(dimension.to_string()).or_default().insert(value, acc.finish());
+            sliced.entry(dimension.to_string()).or_default().insert(value.into_owned(), acc.finish());
+        }
+        for (cohort, acc) in cohorts {
+            sliced.entry("cohort".to_string()).or_default().insert(month_name(cohort), acc.finish());
         }
         let experiments = self.experiments(sliced.get("arm"), arm_order);
         Report {
@@ -395,11 +409,11 @@ impl Ledger {
     }
 
     fn cohort_curves(&self) -> Vec<Curve> {
-        let mut by_cohort: BTreeMap<String, Vec<&InvoiceFact>> = BTreeMap::new();
+        let mut by_cohort: BTreeMap<Month, Vec<&InvoiceFact>> = BTreeMap::new();
         for i in self.invoices.values() {
-            by_cohort.entry(cohort(i.issued_on)).or_default().push(i);
+            by_cohort.entry(month_of(i.issued_on)).or_default().push(i);
         }
-        by_cohort.into_iter().map(|(label, invoices)| self.curve(label, &invoices)).collect()
+        by_cohort.into_iter().map(|(cohort, invoices)| self.curve(month_name(cohort), &invoices)).collect()
     }
 
     fn arm_curves(&self) -> Vec<Curve> {

@@ -28,8 +28,8 @@ pub mod replay;
 pub mod report;
 mod scheduler;
 mod send;
-pub mod simulate;
 mod signals;
+pub mod simulate;
 pub mod stripe;
 pub mod templates;
 
