@@ -160,6 +160,23 @@ fn a_tenant_experiment_with_weights_and_a_step_is_assigned_recorded_and_reported
     assert!(timing.arms[1].vs_control.is_some() || !timing.conclusive);
     let subject = report.experiments.iter().find(|e| e.name == "subject-line").unwrap();
     assert_eq!(subject.control, "plain", "the first listed arm is the control");
+
+    // Payment curves per arm: one per experiment=arm, over the invoices that
+    // got a notice in that arm, rising from 0 towards the share paid.
+    for arm in ["control", "early"] {
+        let label = format!("first-reminder-timing={arm}");
+        let curve = report.arm_curves.iter().find(|c| c.label == label).unwrap_or_else(|| panic!("no curve {label}"));
+        let invoices: std::collections::BTreeSet<_> = notices
+            .iter()
+            .filter(|n| matches!(n.state, NoticeState::Sent { .. }))
+            .filter(|n| n.experiment_arms.contains(&("first-reminder-timing".to_string(), arm.to_string())))
+            .map(|n| n.invoice.clone())
+            .collect();
+        assert_eq!(curve.invoices, invoices.len() as u64, "{label}");
+        assert!(curve.paid.windows(2).all(|w| w[0] <= w[1]), "{label} never falls: {:?}", curve.paid);
+        let last = *curve.paid.last().unwrap();
+        assert!(curve.paid[0] < last && last <= 1.0, "{label} rises: {:?}", curve.paid);
+    }
 }
 
 fn scheduler_at(dir: &std::path::Path) -> Scheduler {

@@ -635,3 +635,32 @@ fn serve_takes_its_settings_from_the_environment_and_exits_0_on_sigterm() {
     let elapsed = started.elapsed();
     assert!(elapsed < Duration::from_secs(5), "an idle server stops promptly, took {elapsed:?}");
 }
+
+#[test]
+fn report_prints_the_demos_numbers_as_text_json_csv_and_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let (code, out, err) = nudge(&["demo", "--data-dir", data, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let demo: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let sent = demo["notices_sent"].as_u64().unwrap();
+    assert!(sent > 1000, "{out}");
+
+    let (code, out, err) = nudge(&["report", "--data-dir", data, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["totals"]["notices_sent"].as_u64(), Some(sent), "the report counts what the demo sent");
+    let (code, csv, _) = nudge(&["report", "--data-dir", data, "--csv"]);
+    assert_eq!(code, 0);
+    assert!(csv.lines().any(|l| l == format!("all,all,notices_sent,,,{sent}")), "{csv}");
+    let html = dir.path().join("report.html");
+    let (code, text, err) = nudge(&["report", "--data-dir", data, "--html", html.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains(&sent.to_string()), "{text}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains(&format!("<div class=\"value\">{sent}</div><div class=\"label\">notices sent</div>")));
+    let (code, _, err) = nudge(&["report", "--data-dir", dir.path().join("nowhere").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("holds no nudge store"), "{err}");
+}
