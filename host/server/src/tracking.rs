@@ -65,12 +65,14 @@ pub fn handle(app: &App, call: &Call) -> ApiResult<Reply> {
     let Some(token) = verified else {
         return Ok(not_found());
     };
-    let post = match call.method {
-        Method::GET | Method::HEAD => false,
-        Method::POST if token.action == Action::Unsubscribe => true,
+    let (post, head) = match call.method {
+        Method::GET => (false, false),
+        // A HEAD (link checkers, mail scanners) gets the headers and records nothing.
+        Method::HEAD => (false, true),
+        Method::POST if token.action == Action::Unsubscribe => (true, false),
         _ => return Err(call.method_not_allowed()),
     };
-    match follow(app, &token, post) {
+    match follow(app, &token, post, head) {
         Ok(reply) => Ok(reply),
         // A host failure is a 500 (logged); anything else says nothing.
         Err(e) if e.status.is_server_error() => Err(e),
@@ -93,11 +95,12 @@ fn record(app: &App, token: &Token, kind: EngagementKind, negative: bool) -> Api
     Ok(())
 }
 
-fn follow(app: &App, token: &Token, post: bool) -> ApiResult<Reply> {
+fn follow(app: &App, token: &Token, post: bool, head: bool) -> ApiResult<Reply> {
     let tenant_name = tenant_name(app, &token.tenant)?;
+    let record = |kind, negative| if head { Ok(()) } else { record(app, token, kind, negative) };
     match token.action {
         Action::Open => {
-            record(app, token, EngagementKind::Opened, false)?;
+            record(EngagementKind::Opened, false)?;
             Ok(Reply { binary: Some(PIXEL), ..Reply::raw(StatusCode::OK, "image/gif", String::new()) }
                 .with_header("cache-control", "no-cache, no-store, must-revalidate, private")
                 .with_header("pragma", "no-cache")
@@ -116,7 +119,7 @@ fn follow(app: &App, token: &Token, post: bool) -> ApiResult<Reply> {
                     None,
                 ));
             };
-            record(app, token, EngagementKind::Clicked, false)?;
+            record(EngagementKind::Clicked, false)?;
             Ok(Reply::raw(StatusCode::FOUND, HTML, String::new())
                 .with_header("location", link)
                 .with_header("cache-control", "no-store"))
@@ -132,7 +135,7 @@ fn follow(app: &App, token: &Token, post: bool) -> ApiResult<Reply> {
             ))
         }
         Action::Unsubscribe => {
-            record(app, token, EngagementKind::OptOut, false)?;
+            record(EngagementKind::OptOut, false)?;
             Ok(page(
                 StatusCode::OK,
                 "Unsubscribed",
@@ -141,7 +144,7 @@ fn follow(app: &App, token: &Token, post: bool) -> ApiResult<Reply> {
             ))
         }
         Action::FairYes | Action::FairNo => {
-            record(app, token, EngagementKind::Feedback, token.action == Action::FairNo)?;
+            record(EngagementKind::Feedback, token.action == Action::FairNo)?;
             Ok(page(StatusCode::OK, "Thank you", &format!("Thank you, {tenant_name} has your answer."), None))
         }
     }

@@ -165,6 +165,10 @@ fn csv_customers_get_their_notices_a_payment_stops_the_next_and_the_report_count
         &server.scheduler.outbox().files_of(&tenant, &notice_of(critic, "overdue-1")).unwrap()[0],
     )
     .unwrap();
+    // Link checkers and mail scanners send HEAD: answered, never recorded
+    // (else this would add an `opened` and a fair `feedback` below).
+    assert_eq!(follow("HEAD", &header(&message, "Open-Pixel")).status(), 200);
+    assert_eq!(follow("HEAD", &header(&message, "Fair-Yes")).status(), 200);
     let thanks = follow("GET", &header(&message, "Fair-No"));
     assert_eq!(thanks.status(), 200);
     assert!(thanks.into_string().unwrap().contains("Thank you"));
