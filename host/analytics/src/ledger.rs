@@ -1,10 +1,12 @@
 //! The ledger: what the event log says about each notice, invoice and
 //! customer of one tenant, folded in one event at a time.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::{SignedDuration, Timestamp, civil::Date, tz::TimeZone};
 use nudge_core::{Channel, CustomerId, EngagementKind, Event, EventKind, InvoiceId, NoticeId, Tone, time};
+
+use crate::applied::Applied;
 
 /// How long after a notice an opt-out, a complaint or feedback without a
 /// notice id is still put down to that notice.
@@ -126,10 +128,8 @@ pub struct Ledger {
     pub(crate) as_of: Option<Timestamp>,
     /// Events applied.
     pub(crate) events: u64,
-    /// The highest sequence number applied.
-    high_water: Option<u64>,
-    /// Sequence numbers applied within [`REORDER_WINDOW`] of the high water mark.
-    recent: BTreeSet<u64>,
+    /// Sequence numbers applied, within [`REORDER_WINDOW`] of the highest.
+    applied: Applied<REORDER_WINDOW>,
 }
 
 impl Ledger {
@@ -148,13 +148,13 @@ impl Ledger {
     /// event that committed late is not missed. Events already applied are
     /// skipped by [`Ledger::apply`].
     pub fn resume_from(&self) -> u64 {
-        self.high_water.map_or(0, |h| h.saturating_sub(REORDER_WINDOW))
+        self.applied.resume_from()
     }
 
     /// Folds in one event. Returns false, changing nothing, when the event
     /// was applied before (or is too far behind to tell).
     pub fn apply(&mut self, event: &Event, facts: &impl Facts) -> bool {
-        if !self.claim(event.seq) {
+        if !self.applied.claim(event.seq) {
             return false;
         }
         self.events += 1;
@@ -194,24 +194,6 @@ impl Ledger {
                 *self.incidents_by_month.entry(month(at)).or_default() += 1;
             }
             _ => {}
-        }
-        true
-    }
-
-    /// Marks `seq` applied; false when it was already, or is too old to know.
-    fn claim(&mut self, seq: u64) -> bool {
-        let floor = self.resume_from();
-        if self.high_water.is_some() && seq < floor {
-            return false;
-        }
-        if !self.recent.insert(seq) {
-            return false;
-        }
-        if self.high_water.is_none_or(|h| seq > h) {
-            self.high_water = Some(seq);
-            let floor = self.resume_from();
-            // Forget what is now outside the window.
-            self.recent = self.recent.split_off(&floor);
         }
         true
     }

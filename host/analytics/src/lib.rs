@@ -91,6 +91,7 @@
 //! invoices fully paid by the end of each day from 30 days before to 90
 //! days after the due date.
 
+mod applied;
 mod ledger;
 pub mod predict;
 pub mod render;

@@ -11,7 +11,7 @@ use super::{
     hours::{Hours, best_send_hour},
     model::Logistic,
 };
-use crate::InvoiceInfo;
+use crate::{InvoiceInfo, applied::Applied};
 
 /// How far behind the highest sequence number seen the predictor still
 /// accepts events it has not applied (see [`crate::REORDER_WINDOW`]). It is
@@ -66,8 +66,8 @@ pub struct Predictor {
     closing: BTreeSet<(Timestamp, InvoiceId)>,
     /// Learn only from invoices issued before this date (a time-based split).
     learn_before: Option<Date>,
-    high_water: Option<u64>,
-    recent: BTreeSet<u64>,
+    /// Sequence numbers applied, within [`REORDER_WINDOW`] of the highest.
+    applied: Applied<REORDER_WINDOW>,
 }
 
 impl Predictor {
@@ -96,12 +96,12 @@ impl Predictor {
     /// The first sequence number to read from the log to bring the
     /// predictor up to date (as [`crate::Ledger::resume_from`]).
     pub fn resume_from(&self) -> u64 {
-        self.high_water.map_or(0, |h| h.saturating_sub(REORDER_WINDOW))
+        self.applied.resume_from()
     }
 
     /// Folds in one event; false, changing nothing, when it was applied before.
     pub fn apply(&mut self, event: &Event, facts: &impl PredictFacts) -> bool {
-        if !self.claim(event.seq) {
+        if !self.applied.claim(event.seq) {
             return false;
         }
         self.advance(event.at);
@@ -248,22 +248,6 @@ impl Predictor {
         let hour = at.to_zoned(zone.clone()).hour() as u8;
         self.hours.entry(customer.clone()).or_default().add(hour);
         self.tenant_hours.add(hour);
-    }
-
-    /// Marks `seq` applied; false when it was already, or is too old to know.
-    fn claim(&mut self, seq: u64) -> bool {
-        if self.high_water.is_some() && seq < self.resume_from() {
-            return false;
-        }
-        if !self.recent.insert(seq) {
-            return false;
-        }
-        if self.high_water.is_none_or(|h| seq > h) {
-            self.high_water = Some(seq);
-            let floor = self.resume_from();
-            self.recent = self.recent.split_off(&floor);
-        }
-        true
     }
 }
 
