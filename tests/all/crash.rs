@@ -40,7 +40,7 @@ use nudge_delivery::{Recorded, RecordingSink};
 
 use crate::{
     harness::first_rows,
-    outbox_check::{Delivered, settlements, violations},
+    outbox_check::{Delivered, also_covers, settlements, violations},
 };
 
 const ROWS: usize = 250;
@@ -159,16 +159,7 @@ fn completed_per_key(calls: &[Recorded]) -> HashMap<(String, String), usize> {
 /// A logged call as the guardrail checks read a message.
 fn delivered(call: &Recorded) -> Delivered {
     let header = |name: &str| call.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let also = header("Also-Covers")
-        .map(|v| {
-            v.split(", ")
-                .map(|pair| {
-                    let (invoice, step) = pair.split_once('@').unwrap();
-                    (invoice.to_string(), step.to_string())
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let also = header("Also-Covers").map(|v| also_covers(&v)).unwrap_or_default();
     Delivered {
         invoice: header("Invoice").unwrap(),
         step: header("Step").unwrap(),

@@ -17,6 +17,18 @@ pub struct Delivered {
     pub also: Vec<(String, String)>,
 }
 
+/// The (invoice, step) pairs of an `Also-Covers` header value
+/// (`invoice@step, invoice@step`): the notices a combined message carries.
+pub fn also_covers(value: &str) -> Vec<(String, String)> {
+    value
+        .split(", ")
+        .map(|pair| {
+            let (invoice, step) = pair.split_once('@').unwrap();
+            (invoice.to_string(), step.to_string())
+        })
+        .collect()
+}
+
 /// Every notice file under `outbox`.
 pub fn read_outbox(outbox: &Path) -> Vec<Delivered> {
     let mut out = Vec::new();
@@ -43,14 +55,7 @@ pub fn read_outbox(outbox: &Path) -> Vec<Delivered> {
                 .lines()
                 .take_while(|l| !l.is_empty())
                 .find_map(|l| l.strip_prefix("X-Nudge-Also-Covers: "))
-                .map(|v| {
-                    v.split(", ")
-                        .map(|pair| {
-                            let (invoice, step) = pair.split_once('@').unwrap();
-                            (invoice.to_string(), step.to_string())
-                        })
-                        .collect()
-                })
+                .map(also_covers)
                 .unwrap_or_default();
             out.push(Delivered { invoice: header("X-Nudge-Invoice"), step: header("X-Nudge-Step"), sent_at, also });
         }
