@@ -7,7 +7,7 @@ use nudge_core::{
 };
 use nudge_store::{ScheduleEntry, ScheduleKind, Tx, TxResult};
 
-use crate::{Result, Scheduler, experiments, policy::Decided};
+use crate::{Result, Scheduler, experiments, policy::Decided, send::send_entry};
 
 /// Most notices one invoice can get, whatever its policy decides.
 pub const MAX_NOTICES_PER_INVOICE: usize = 12;
@@ -173,12 +173,7 @@ impl Scheduler {
                             message: None,
                         };
                         tx.put_notice(&notice)?;
-                        tx.schedule(&ScheduleEntry {
-                            due: send_at,
-                            tenant: tenant.id.clone(),
-                            invoice: invoice_id.clone(),
-                            kind: ScheduleKind::Send { step: n.step.clone() },
-                        })?;
+                        tx.schedule(&send_entry(&notice))?;
                         tx.append_event(
                             &tenant.id,
                             now,

@@ -8,9 +8,13 @@
 
 use jiff::Timestamp;
 use nudge_core::{Channel, EventKind, InvoiceId, Notice, NoticeId, NoticeState, TenantId, Tone};
-use nudge_store::{Error as StoreError, ScheduleEntry, ScheduleKind};
+use nudge_store::Error as StoreError;
 
-use crate::{Error, MAX_NOTICES_PER_INVOICE, Result, Scheduler, scheduler::lock, send::intent};
+use crate::{
+    Error, MAX_NOTICES_PER_INVOICE, Result, Scheduler,
+    scheduler::lock,
+    send::{intent, send_entry},
+};
 
 /// The reason a cancelled notice is suppressed with.
 pub const CANCELLED: &str = "cancelled by tenant";
@@ -63,12 +67,7 @@ impl Scheduler {
                 if notice.state != NoticeState::Scheduled {
                     return Ok(Err(notice.state.as_str()));
                 }
-                tx.unschedule(&ScheduleEntry {
-                    due: notice.send_at,
-                    tenant: tenant.clone(),
-                    invoice: notice.invoice.clone(),
-                    kind: ScheduleKind::Send { step: notice.step.clone() },
-                })?;
+                tx.unschedule(&send_entry(&notice))?;
                 notice.state = NoticeState::Suppressed { at: now, reason: CANCELLED.into() };
                 tx.put_notice(&notice)?;
                 let event = EventKind::NoticeSuppressed {
@@ -158,12 +157,7 @@ impl Scheduler {
             created_at: now,
             message: None,
         };
-        let entry = ScheduleEntry {
-            due: now,
-            tenant: tenant.id.clone(),
-            invoice: invoice.id.clone(),
-            kind: ScheduleKind::Send { step: step.clone() },
-        };
+        let entry = send_entry(&notice);
         let created = self.store.transact(|tx| {
             if tx.notice(&tenant.id, &invoice.id, &step)?.is_some() {
                 return Ok(false);

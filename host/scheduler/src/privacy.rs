@@ -12,10 +12,10 @@ use std::collections::HashSet;
 
 use jiff::Timestamp;
 use nudge_core::{Channel, Customer, CustomerId, EventKind, NoticeState, TenantId, time};
-use nudge_store::{Redacted, ScheduleEntry, ScheduleKind};
+use nudge_store::Redacted;
 use serde_json::{Value, json};
 
-use crate::{Error, Result, Scheduler, evaluate::unschedule_evaluation};
+use crate::{Error, Result, Scheduler, evaluate::unschedule_evaluation, send::send_entry};
 
 /// What replaces erased text.
 pub const ERASED: &str = "[erased]";
@@ -146,12 +146,7 @@ impl Scheduler {
                     changed = true;
                 }
                 if !notice.state.is_final() {
-                    tx.unschedule(&ScheduleEntry {
-                        due: notice.send_at,
-                        tenant: tenant.clone(),
-                        invoice: notice.invoice.clone(),
-                        kind: ScheduleKind::Send { step: notice.step.clone() },
-                    })?;
+                    tx.unschedule(&send_entry(&notice))?;
                     notice.state = NoticeState::Suppressed { at, reason: "customer-erased".into() };
                     tx.append_event(
                         tenant,

@@ -505,6 +505,16 @@ pub(crate) fn intent(tenant: &TenantId, invoice: &nudge_core::InvoiceId, at: Tim
     ScheduleEntry { due: at, tenant: tenant.clone(), invoice: invoice.clone(), kind: ScheduleKind::Evaluate }
 }
 
+/// The schedule entry that sends `notice` at its `send_at`.
+pub(crate) fn send_entry(notice: &Notice) -> ScheduleEntry {
+    ScheduleEntry {
+        due: notice.send_at,
+        tenant: notice.tenant.clone(),
+        invoice: notice.invoice.clone(),
+        kind: ScheduleKind::Send { step: notice.step.clone() },
+    }
+}
+
 /// The tracking links of `notice` as `X-Nudge-` headers of its message
 /// (the templates have them as fields): the click-through (when the
 /// invoice has a payment link), the open pixel, unsubscribe, and the two
