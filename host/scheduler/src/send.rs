@@ -9,7 +9,7 @@ use nudge_core::{
     Channel, Customer, CustomerId, EventKind, FrequencyCaps, Invoice, MissedSendPolicy, Notice, NoticeId, NoticeState,
     Tenant, TenantId, time,
 };
-use nudge_delivery::{Message, NoticeFacts, due_date, remaining, tracking::Tracker};
+use nudge_delivery::{Message, NoticeFacts, due_date, remaining, tracking::Links};
 use nudge_store::{ScheduleEntry, ScheduleKind, SendRecord};
 
 use crate::{Result, Scheduler};
@@ -467,8 +467,8 @@ impl Scheduler {
             ("Segment".into(), notice.segment.clone()),
             ("Template".into(), chosen.id.clone()),
         ];
-        if let Some(tracker) = self.tracker() {
-            tracking_headers(&tracker, notice, invoice.payment_link.is_some(), &mut headers);
+        if let Some(links) = &links {
+            tracking_headers(links, invoice.payment_link.is_some(), &mut headers);
         }
         if !others.is_empty() {
             body.push_str(&combined_list(others, channel));
@@ -515,20 +515,19 @@ pub(crate) fn send_entry(notice: &Notice) -> ScheduleEntry {
     }
 }
 
-/// The tracking links of `notice` as `X-Nudge-` headers of its message
-/// (the templates have them as fields): the click-through (when the
-/// invoice has a payment link), the open pixel, unsubscribe, and the two
-/// "was this reminder fair?" answers.
-fn tracking_headers(tracker: &Tracker, notice: &Notice, has_payment_link: bool, headers: &mut Vec<(String, String)>) {
-    let links = tracker.links(&notice.tenant, &notice.id);
+/// A notice's tracking links as `X-Nudge-` headers of its message (the
+/// templates have them as fields): the click-through (when the invoice has
+/// a payment link), the open pixel, unsubscribe, and the two "was this
+/// reminder fair?" answers.
+fn tracking_headers(links: &Links, has_payment_link: bool, headers: &mut Vec<(String, String)>) {
     if has_payment_link {
-        headers.push(("Click".into(), links.click));
+        headers.push(("Click".into(), links.click.clone()));
     }
     for (header, url) in [
-        ("Open-Pixel", links.open_pixel),
-        ("Unsubscribe", links.unsubscribe),
-        ("Fair-Yes", links.fair_yes),
-        ("Fair-No", links.fair_no),
+        ("Open-Pixel", links.open_pixel.clone()),
+        ("Unsubscribe", links.unsubscribe.clone()),
+        ("Fair-Yes", links.fair_yes.clone()),
+        ("Fair-No", links.fair_no.clone()),
     ] {
         headers.push((header.into(), url));
     }
